@@ -1,0 +1,55 @@
+# The README shows two commands: `make run` and `make test`. Everything else is what they are made of.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || echo /root/.pyenv/versions/3.13.0/bin/python3.13)
+VENV := .venv
+BIN := $(VENV)/bin
+# sam build looks for python3.13 on PATH; the venv's interpreter is that one.
+export PATH := $(abspath $(BIN)):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test lint typecheck unit integration e2e infra build bench clean
+
+$(BIN)/.installed: requirements.txt functions/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+## run: serve every route of template.yaml at http://127.0.0.1:3000 with an embedded DynamoDB
+run: $(BIN)/.installed
+	$(BIN)/python -m local
+
+## test: lint, type-check, unit + integration + end-to-end tests, template validation and sam build
+test: lint typecheck
+	$(BIN)/python -m pytest
+	$(MAKE) infra build
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: $(BIN)/.installed
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(BIN)/.installed
+	$(BIN)/python -m pytest tests/integration
+
+e2e: $(BIN)/.installed
+	$(BIN)/python -m pytest tests/e2e
+
+infra: $(BIN)/.installed
+	$(BIN)/sam validate --lint
+	$(BIN)/cfn-lint template.yaml
+
+build: $(BIN)/.installed
+	$(BIN)/sam build
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""shortlinks: a URL shortener and expander for AWS Lambda."""

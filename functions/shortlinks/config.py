@@ -1,0 +1,81 @@
+"""Typed settings, read from the environment once per cold start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """The function's environment is wrong: fail the cold start loudly rather than serve wrong answers."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    region: str
+    dynamodb_endpoint: str | None = None
+    short_base_url: str | None = None  # e.g. "https://care.link"; None: the host each request arrived on
+    code_length: int = 7
+    permanent_redirect_max_age: int = 300
+    temporary_redirect_max_age: int = 0
+    blocked_hosts: frozenset[str] = frozenset()  # more hosts refused as destinations (other short domains)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        table_name = env.get("TABLE_NAME", "").strip()
+        if not table_name:
+            raise SettingsError("TABLE_NAME must name the DynamoDB table")
+        base = env.get("SHORT_BASE_URL", "").strip().rstrip("/") or None
+        if base is not None:
+            parts = urlsplit(base)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+                raise SettingsError(f"SHORT_BASE_URL must look like https://care.link, not {base!r}")
+        return cls(
+            table_name=table_name,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT", "").strip() or None,
+            short_base_url=base,
+            code_length=_int(env, "CODE_LENGTH", 7, 5, 32),
+            permanent_redirect_max_age=_int(env, "PERMANENT_REDIRECT_MAX_AGE", 300, 0, 86400),
+            temporary_redirect_max_age=_int(env, "TEMPORARY_REDIRECT_MAX_AGE", 0, 0, 86400),
+            blocked_hosts=frozenset(h.strip().lower() for h in env.get("BLOCKED_HOSTS", "").split(",") if h.strip()),
+        )
+
+    def short_domain(self, request_host: str) -> str:
+        """The short domain a request is served on: the configured one, else the request's own host."""
+        if self.short_base_url is not None:
+            return bare_host(self.short_base_url.partition("://")[2])
+        return bare_host(request_host)
+
+    def short_url(self, request_host: str, code: str) -> str:
+        base = self.short_base_url or f"https://{request_host.lower()}"
+        return f"{base}/{code}"
+
+    def own_hosts(self, request_host: str) -> frozenset[str]:
+        """Hosts that must never be a destination: every name this service answers on."""
+        return self.blocked_hosts | {self.short_domain(request_host), bare_host(request_host)} - {""}
+
+
+def bare_host(host: str) -> str:
+    """``Care.Link:443`` -> ``care.link``; IPv6 literals keep their brackets off: ``[::1]:80`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0].rstrip(".")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value

@@ -1,0 +1,1 @@
+"""Pure domain: links, codes, URL rules and errors. No AWS, no HTTP."""

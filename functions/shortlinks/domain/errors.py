@@ -1,0 +1,115 @@
+"""Named domain errors. Each carries a stable machine-readable ``code``; HTTP status is mapped once, elsewhere."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ShortlinksError(Exception):
+    """Base of every error the service reports to a caller."""
+
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidUrl(ShortlinksError):
+    code = "invalid_url"
+
+
+class UnsupportedScheme(InvalidUrl):
+    code = "unsupported_scheme"
+
+    @classmethod
+    def of(cls, scheme: str) -> UnsupportedScheme:
+        return cls(f"only http and https URLs can be shortened, not {scheme[:20]!r}")
+
+
+class UrlTooLong(InvalidUrl):
+    code = "url_too_long"
+
+    @classmethod
+    def over(cls, limit: int) -> UrlTooLong:
+        return cls(f"the URL is longer than {limit} characters")
+
+
+class UrlHasCredentials(InvalidUrl):
+    code = "url_has_credentials"
+
+    @classmethod
+    def found(cls) -> UrlHasCredentials:
+        return cls("URLs with a user name or password (user@host) are refused: they are used to disguise destinations")
+
+
+class UrlIsShortLink(InvalidUrl):
+    code = "url_is_short_link"
+
+    @classmethod
+    def on(cls, host: str) -> UrlIsShortLink:
+        return cls(f"the destination is on our own short domain {host!r}; that would make a redirect loop")
+
+
+class InvalidAlias(ShortlinksError):
+    code = "invalid_alias"
+
+
+class AliasReserved(InvalidAlias):
+    code = "alias_reserved"
+
+    @classmethod
+    def word(cls, alias: str) -> AliasReserved:
+        return cls(f"{alias!r} is reserved and cannot be used as an alias")
+
+
+class InvalidExpiry(ShortlinksError):
+    code = "invalid_expires_at"
+
+
+class CodeTaken(ShortlinksError):
+    code = "code_taken"
+
+    @classmethod
+    def alias(cls, code: str) -> CodeTaken:
+        return cls(f"the alias {code!r} is already taken")
+
+
+class CodeSpaceExhausted(ShortlinksError):
+    code = "code_generation_failed"
+
+    @classmethod
+    def after(cls, attempts: int) -> CodeSpaceExhausted:
+        return cls(f"could not find a free code after {attempts} attempts; try again")
+
+
+class LinkNotFound(ShortlinksError):
+    code = "not_found"
+
+    @classmethod
+    def for_code(cls, code: str) -> LinkNotFound:
+        return cls(f"no link with code {code[:64]!r}")
+
+
+class LinkExpired(ShortlinksError):
+    code = "link_expired"
+
+    @classmethod
+    def for_code(cls, code: str) -> LinkExpired:
+        return cls(f"the link {code!r} has expired")
+
+
+class NotOurShortUrl(ShortlinksError):
+    code = "not_our_short_url"
+
+    @classmethod
+    def on(cls, host: str, ours: str) -> NotOurShortUrl:
+        return cls(f"{host!r} is not a short domain of this service (ours: {ours!r})")
+
+
+class StorageUnavailable(ShortlinksError):
+    code = "service_unavailable"
+
+    @classmethod
+    def because(cls, reason: str) -> StorageUnavailable:
+        return cls(f"the link store did not answer ({reason}); try again shortly")

@@ -1,0 +1,1 @@
+"""Lambda entry points: translate HTTP to domain calls and back, nothing more."""

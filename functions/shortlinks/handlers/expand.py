@@ -1,0 +1,70 @@
+"""GET /v1/expand?url=<short URL>|code=<code>: where a short link leads, without following it or counting a click."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aws_lambda_powertools.logging import correlation_paths
+
+from shortlinks.config import Settings, bare_host
+from shortlinks.domain.errors import LinkNotFound, NotOurShortUrl
+from shortlinks.domain.links import utc_now
+from shortlinks.domain.service import resolve_link
+from shortlinks.domain.urls import MAX_URL_LENGTH
+from shortlinks.handlers.api import build_resolver, json_response
+from shortlinks.handlers.http import BadRequest, request_host
+from shortlinks.handlers.schemas import LinkResponse
+from shortlinks.observability import logger, metrics
+from shortlinks.storage.repository import DynamoLinkRepository
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+settings = Settings.from_env()
+repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
+repository.warm_up()
+app = build_resolver()
+
+
+@app.get("/v1/expand")
+def expand() -> Response[str]:
+    url = app.current_event.get_query_string_value("url")
+    code = app.current_event.get_query_string_value("code")
+    host = request_host(app.current_event.raw_event)
+    domain = settings.short_domain(host)
+    if (url is None) == (code is None):
+        raise BadRequest.invalid([{"field": "url", "message": "give exactly one of the url or code parameters"}])
+    if url is not None:
+        code = _code_of(url, domain)
+    assert code is not None
+    link = resolve_link(repository, domain, code)
+    now = utc_now()
+    return json_response(200, LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump_json())
+
+
+def _code_of(short_url: str, domain: str) -> str:
+    """The code in a short URL of ours. Other services' short links are refused (for now)."""
+    if len(short_url) > MAX_URL_LENGTH:
+        raise BadRequest.invalid([{"field": "url", "message": f"at most {MAX_URL_LENGTH} characters"}])
+    candidate = short_url if "://" in short_url else f"https://{short_url}"
+    try:
+        parts = urlsplit(candidate)
+        host = bare_host(parts.netloc.rpartition("@")[2])
+    except ValueError:
+        raise BadRequest.invalid([{"field": "url", "message": "not a URL"}]) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise BadRequest.invalid([{"field": "url", "message": "an http(s) short URL, e.g. https://care.link/help"}])
+    if host != domain:
+        raise NotOurShortUrl.on(host, domain)
+    code = parts.path.removeprefix("/")
+    if not code or "/" in code:
+        raise LinkNotFound.for_code(code)
+    return code
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,116 @@
+"""HTTP presentation shared by every handler: error mapping (the one registry), headers, request facts.
+
+Kept free of pydantic and of the Powertools event handler so the redirect function can import it cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from shortlinks.domain.errors import (
+    CodeSpaceExhausted,
+    CodeTaken,
+    InvalidAlias,
+    InvalidExpiry,
+    InvalidUrl,
+    LinkExpired,
+    LinkNotFound,
+    NotOurShortUrl,
+    ShortlinksError,
+    StorageUnavailable,
+)
+
+
+class BadRequest(Exception):
+    """A request the boundary refuses before the domain sees it (body, media type, field shapes)."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+    @classmethod
+    def malformed_json(cls, reason: str) -> BadRequest:
+        return cls(400, "malformed_json", f"the body is not valid JSON: {reason}")
+
+    @classmethod
+    def not_an_object(cls) -> BadRequest:
+        return cls(400, "malformed_json", "the body must be a JSON object")
+
+    @classmethod
+    def too_large(cls, limit: int) -> BadRequest:
+        return cls(413, "payload_too_large", f"the body is larger than {limit} bytes")
+
+    @classmethod
+    def unsupported_media_type(cls, content_type: str) -> BadRequest:
+        return cls(415, "unsupported_media_type", f"send application/json, not {content_type[:100]!r}")
+
+    @classmethod
+    def invalid(cls, details: list[dict[str, str]]) -> BadRequest:
+        fields = ", ".join(d["field"] for d in details) or "body"
+        return cls(422, "validation_error", f"invalid field(s): {fields}", details)
+
+
+# The single place a domain error becomes an HTTP status. Looked up along the exception's MRO.
+STATUS_BY_ERROR: Mapping[type[ShortlinksError], int] = {
+    InvalidUrl: 422,
+    InvalidAlias: 422,
+    InvalidExpiry: 422,
+    NotOurShortUrl: 422,
+    CodeTaken: 409,
+    LinkNotFound: 404,
+    LinkExpired: 410,
+    CodeSpaceExhausted: 503,
+    StorageUnavailable: 503,
+}
+
+JSON_CONTENT_TYPE = "application/json"
+NO_STORE = "no-store"
+
+
+def status_for(error: ShortlinksError) -> int:
+    for cls in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(cls)
+        if status is not None:
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, details: list[dict[str, str]] | None = None) -> str:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return json.dumps({"error": error}, separators=(",", ":"))
+
+
+def lower_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """HTTP API already lower-cases header names; other sources (tests, proxies) may not."""
+    return {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+
+
+def request_host(event: Mapping[str, Any]) -> str:
+    """The host the caller addressed: the Host header, else API Gateway's domain name."""
+    host = lower_headers(event).get("host") or (event.get("requestContext") or {}).get("domainName") or ""
+    return str(host)
+
+
+def wants_html(accept: str) -> bool:
+    """True when the client ranks text/html above application/json (browsers do; curl and SDKs do not)."""
+    html = json_q = 0.0
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.strip().lower()
+        if media == "text/html":
+            html = max(html, quality)
+        elif media in ("application/json", "application/*"):
+            json_q = max(json_q, quality)
+    return html > 0 and html >= json_q

@@ -1,0 +1,116 @@
+"""GET|HEAD /{code}: answer with the link's redirect.
+
+The hot path. One DynamoDB GetItem (eventually consistent, projected), no write, and a deliberately small
+import graph: no Powertools event handler, no pydantic, no tracer (docs/benchmarks.md has the figures).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.logging import correlation_paths
+
+from shortlinks.config import Settings
+from shortlinks.domain.errors import LinkExpired, LinkNotFound, ShortlinksError
+from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, utc_now
+from shortlinks.domain.service import resolve_target
+from shortlinks.domain.urls import host_of, merge_query
+from shortlinks.handlers.http import (
+    JSON_CONTENT_TYPE,
+    NO_STORE,
+    error_body,
+    lower_headers,
+    request_host,
+    status_for,
+    wants_html,
+)
+from shortlinks.handlers.pages import PAGE_CSP, error_page
+from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.storage.repository import DynamoLinkRepository
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+# Where the visitor came from is the destination's business only down to the origin, and never over a downgrade.
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+_MAX_LOGGED_USER_AGENT = 256
+
+settings = Settings.from_env()
+repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
+repository.warm_up()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    headers = lower_headers(event)
+    code = (event.get("pathParameters") or {}).get("code", "")
+    host = request_host(event)
+    domain = settings.short_domain(host)
+    try:
+        target = resolve_target(repository, domain, code, utc_now())
+    except (LinkNotFound, LinkExpired) as error:
+        response = _refusal(error, headers.get("accept", ""))
+        miss = "LinkExpired" if isinstance(error, LinkExpired) else "LinkMissed"
+        metrics.add_metric(name=miss, unit=MetricUnit.Count, value=1)
+    except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
+        logger.warning("redirect failed", extra={"code": code, "error": error.code})
+        response = _refusal(error, headers.get("accept", ""))
+    else:
+        location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
+        response = _redirect(target.redirect_type, location)
+        metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
+    _log_click(code, domain, response["statusCode"], headers)
+    if (event.get("requestContext") or {}).get("http", {}).get("method") == "HEAD":
+        response["body"] = ""
+    return response
+
+
+def _redirect(status: int, location: str) -> dict[str, Any]:
+    if status in PERMANENT_REDIRECT_TYPES:
+        cache = f"private, max-age={settings.permanent_redirect_max_age}"
+    else:
+        cache = f"private, max-age={settings.temporary_redirect_max_age}"
+    return {
+        "statusCode": status,
+        "headers": {
+            "Location": location,
+            "Cache-Control": cache,
+            "Referrer-Policy": REFERRER_POLICY,
+            "X-Robots-Tag": "noindex",
+            "Content-Length": "0",
+        },
+        "body": "",
+    }
+
+
+def _refusal(error: ShortlinksError, accept: str) -> dict[str, Any]:
+    status = status_for(error)
+    headers = {
+        "Cache-Control": NO_STORE,
+        "Referrer-Policy": REFERRER_POLICY,
+        "X-Robots-Tag": "noindex",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if wants_html(accept):
+        headers |= {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP}
+        return {"statusCode": status, "headers": headers, "body": error_page(status)}
+    headers["Content-Type"] = JSON_CONTENT_TYPE
+    return {"statusCode": status, "headers": headers, "body": error_body(error.code, error.message)}
+
+
+def _log_click(code: str, domain: str, status: int, headers: dict[str, str]) -> None:
+    """One structured record per redirect: the raw material for click analytics (no IP address is kept)."""
+    logger.info(
+        "click",
+        extra={
+            "click": {
+                "code": code[:64],
+                "domain": domain,
+                "status": status,
+                "referrer_host": host_of(headers.get("referer", "")) or None,
+                "user_agent": headers.get("user-agent", "")[:_MAX_LOGGED_USER_AGENT] or None,
+                "country": headers.get("cloudfront-viewer-country"),
+            }
+        },
+    )

@@ -1,0 +1,1 @@
+"""DynamoDB adapter. The only package that imports pynamodb or botocore."""

@@ -1,0 +1,144 @@
+"""Read template.yaml: the single source of routes, handlers, environments and the table schema.
+
+The local server and the tests both read the template through this module, so neither can drift from what
+``sam deploy`` creates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+TABLE_LOGICAL_ID = "LinksTable"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """A YAML loader that understands CloudFormation's short-form tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...)."""
+
+
+def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        loaded: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return loaded
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HttpApi event: ``method`` (or ANY) on ``path`` served by ``function``."""
+
+    function: str
+    method: str
+    path: str
+    handler: str
+    code_uri: Path
+    environment: dict[str, Any]
+
+
+def routes(template: dict[str, Any] | None = None) -> list[Route]:
+    """Every HttpApi route in the template, with its function's handler, code directory and environment."""
+    template = template or load_template()
+    globals_fn = (template.get("Globals") or {}).get("Function") or {}
+    found: list[Route] = []
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties") or {}
+        environment = {
+            **((globals_fn.get("Environment") or {}).get("Variables") or {}),
+            **((props.get("Environment") or {}).get("Variables") or {}),
+        }
+        code_uri = ROOT / str(props.get("CodeUri") or globals_fn.get("CodeUri") or ".")
+        for event in (props.get("Events") or {}).values():
+            if event.get("Type") != "HttpApi":
+                continue
+            event_props = event.get("Properties") or {}
+            found.append(
+                Route(
+                    function=logical_id,
+                    method=str(event_props.get("Method", "ANY")).upper(),
+                    path=str(event_props["Path"]),
+                    handler=str(props.get("Handler") or globals_fn["Handler"]),
+                    code_uri=code_uri,
+                    environment=environment,
+                )
+            )
+    return found
+
+
+def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``CreateTable`` arguments (without ``TableName``) for the table declared in the template."""
+    template = template or load_template()
+    props = template["Resources"][TABLE_LOGICAL_ID]["Properties"]
+    definition: dict[str, Any] = {
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    return definition
+
+
+def time_to_live_attribute(template: dict[str, Any] | None = None) -> str | None:
+    template = template or load_template()
+    spec = template["Resources"][TABLE_LOGICAL_ID]["Properties"].get("TimeToLiveSpecification") or {}
+    return str(spec["AttributeName"]) if spec.get("Enabled") else None
+
+
+def create_table(client: Any, table_name: str, template: dict[str, Any] | None = None) -> None:
+    """Create the template's table on ``client`` (a boto3 DynamoDB client: moto, DynamoDB Local or AWS)."""
+    template = template or load_template()
+    client.create_table(TableName=table_name, **table_definition(template))
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ttl = time_to_live_attribute(template)
+    if ttl:
+        client.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+        )
+
+
+def resolve_environment(
+    variables: dict[str, Any], *, table_name: str, template: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """Turn a function's environment into plain strings as CloudFormation would at deploy time.
+
+    ``!Ref`` to the table becomes ``table_name``; ``!Ref`` to a parameter becomes the parameter's default.
+    """
+    template = template or load_template()
+    parameters = template.get("Parameters") or {}
+    resolved: dict[str, str] = {}
+    for name, value in variables.items():
+        if isinstance(value, dict) and "Ref" in value:
+            ref = value["Ref"]
+            if ref == TABLE_LOGICAL_ID:
+                value = table_name
+            elif ref in parameters:
+                value = parameters[ref].get("Default", "")
+            else:
+                raise ValueError(f"{name}: cannot resolve !Ref {ref} locally")
+        elif isinstance(value, dict):
+            raise ValueError(f"{name}: cannot resolve {value} locally")
+        resolved[name] = str(value)
+    return resolved
