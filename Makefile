@@ -49,7 +49,8 @@ build: $(BIN)/.installed
 	$(BIN)/sam build
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || echo "wrk unavailable: the throughput figure will be skipped"; }
+	$(BIN)/python -m bench --update-doc
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -54,6 +54,8 @@ class Route:
     handler: str
     code_uri: Path
     environment: dict[str, Any]
+    memory_size: int = 128  # Lambda's defaults, for templates that leave them out
+    timeout: int = 3
 
 
 def routes(template: dict[str, Any] | None = None) -> list[Route]:
@@ -82,6 +84,8 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
                     handler=str(props.get("Handler") or globals_fn["Handler"]),
                     code_uri=code_uri,
                     environment=environment,
+                    memory_size=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
+                    timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
                 )
             )
     return found

@@ -32,7 +32,8 @@ class Settings:
         base = env.get("SHORT_BASE_URL", "").strip().rstrip("/") or None
         if base is not None:
             parts = urlsplit(base)
-            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+            bad = parts.path or parts.query or parts.fragment or "@" in parts.netloc
+            if parts.scheme not in ("http", "https") or not parts.hostname or bad:
                 raise SettingsError(f"SHORT_BASE_URL must look like https://care.link, not {base!r}")
         return cls(
             table_name=table_name,

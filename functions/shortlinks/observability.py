@@ -1,6 +1,14 @@
-"""Logger and metrics shared by every handler. No tracer: X-Ray's SDK costs cold-start time on every path."""
+"""Logger, metrics and the click record shared by every handler.
+
+No tracer: X-Ray's SDK costs cold-start time on every path (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -8,4 +16,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger()
 metrics = Metrics()
 
-__all__ = ["MetricUnit", "logger", "metrics"]
+
+def write_click(request_id: str, click: dict[str, Any]) -> None:
+    """Write one click record as a compact JSON line on stdout (CloudWatch Logs in Lambda).
+
+    Clicks are data for the analytics pipeline, not diagnostics: a fixed, flat shape that is cheap to write on
+    the redirect path (a Powertools log line costs about ten times as much; docs/benchmarks.md) and easy to
+    query with Logs Insights (``filter record = "click"``).
+    """
+    record = {"record": "click", "ts": round(time.time(), 3), "request_id": request_id, **click}
+    sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+
+__all__ = ["MetricUnit", "logger", "metrics", "write_click"]

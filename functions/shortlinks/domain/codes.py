@@ -39,7 +39,7 @@ def is_reserved(code: str) -> bool:
 
 def check_alias(alias: str) -> str:
     """Return ``alias`` when it may be used as a custom code, else raise ``InvalidAlias``."""
-    if not ALIAS_PATTERN.match(alias):
+    if not ALIAS_PATTERN.fullmatch(alias):  # fullmatch: with match(), "$" also accepts a trailing newline
         raise InvalidAlias(
             f"an alias is {ALIAS_MIN_LENGTH} to {ALIAS_MAX_LENGTH} characters of A-Z, a-z, 0-9, '_' and '-'"
         )
@@ -50,4 +50,4 @@ def check_alias(alias: str) -> str:
 
 def looks_like_code(path_segment: str) -> bool:
     """Whether a request path could name a link at all (saves a database read for junk paths)."""
-    return bool(CODE_PATTERN.match(path_segment))
+    return bool(CODE_PATTERN.fullmatch(path_segment))

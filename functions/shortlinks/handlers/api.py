@@ -1,70 +1,86 @@
-"""The JSON API's resolver: Powertools' HTTP API router with our error registry and body parsing."""
+"""The JSON API's entry-point adapter: body parsing, JSON responses and the error registry applied once.
+
+Each JSON function serves exactly one route (API Gateway routes by method and path before Lambda runs), so a
+router would only cost cold-start time: Powertools' event handler package imports ~60 ms of resolvers we would
+never use (docs/benchmarks.md). ``json_endpoint`` wraps a route function instead.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ValidationError
 
 from shortlinks.domain.errors import ShortlinksError
-from shortlinks.handlers.http import JSON_CONTENT_TYPE, NO_STORE, BadRequest, error_body, status_for
-from shortlinks.observability import logger
+from shortlinks.handlers.http import JSON_CONTENT_TYPE, NO_STORE, BadRequest, error_body, lower_headers, status_for
+from shortlinks.observability import MetricUnit, logger, metrics
 
 MAX_BODY_BYTES = 16 * 1024
+_API_HEADERS = {"Content-Type": JSON_CONTENT_TYPE, "Cache-Control": NO_STORE, "X-Content-Type-Options": "nosniff"}
 
 
-def json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON_CONTENT_TYPE,
-        body=body,
-        headers={"Cache-Control": NO_STORE, "X-Content-Type-Options": "nosniff", **(headers or {})},
-    )
+@dataclass(frozen=True, slots=True)
+class JsonResponse:
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def to_lambda(self) -> dict[str, Any]:
+        """The HTTP API (payload 2.0) response dict."""
+        return {"statusCode": self.status, "headers": _API_HEADERS | self.headers, "body": self.body}
 
 
-def build_resolver() -> APIGatewayHttpResolver:
-    """A resolver whose every failure is a JSON error ``{"error": {"code", "message"}}``."""
-    app = APIGatewayHttpResolver(serializer=lambda obj: json.dumps(obj, separators=(",", ":")))
-
-    @app.exception_handler(ShortlinksError)
-    def domain_error(error: ShortlinksError) -> Response[str]:
-        return json_response(status_for(error), error_body(error.code, error.message))
-
-    @app.exception_handler(BadRequest)
-    def bad_request(error: BadRequest) -> Response[str]:
-        return json_response(error.status, error_body(error.code, error.message, error.details))
-
-    @app.exception_handler(NotFoundError)
-    def no_route(_: NotFoundError) -> Response[str]:
-        return json_response(404, error_body("route_not_found", "no such route"))
-
-    @app.exception_handler(Exception)
-    def unexpected(error: Exception) -> Response[str]:
-        logger.exception("unexpected error", extra={"error_type": type(error).__name__})
-        return json_response(500, error_body("internal_error", "something went wrong on our side"))
-
-    return app
+Route = Callable[[dict[str, Any]], JsonResponse]
 
 
-def parse_body[Model: BaseModel](event: APIGatewayProxyEventV2, model: type[Model]) -> Model:
-    """Parse a JSON body into ``model``: size, media type and syntax first, then the fields."""
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+def json_endpoint(route: Route) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Run ``route`` on an HTTP API event; every failure becomes a JSON error ``{"error": {"code", "message"}}``."""
+
+    def serve(event: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = route(event)
+        except ShortlinksError as error:
+            response = JsonResponse(status_for(error), error_body(error.code, error.message))
+        except BadRequest as error:
+            response = JsonResponse(error.status, error_body(error.code, error.message, error.details))
+        except Exception as error:  # a bug or an outage: log it, answer JSON, never a bare 502
+            logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+            response = JsonResponse(500, error_body("internal_error", "something went wrong on our side"))
+        if response.status >= 400:
+            metric = "ServerErrors" if response.status >= 500 else "ClientErrors"
+            metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+        return response.to_lambda()
+
+    return serve
+
+
+def query_parameter(event: dict[str, Any], name: str) -> str | None:
+    """A query parameter's value as HTTP API gives it (repeated parameters arrive comma-joined)."""
+    value = (event.get("queryStringParameters") or {}).get(name)
+    return None if value is None else str(value)
+
+
+def parse_body[M: BaseModel](event: dict[str, Any], model: type[M]) -> M:
+    """Parse a JSON body into ``model``: media type, size and syntax first, then the fields."""
+    content_type = lower_headers(event).get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != JSON_CONTENT_TYPE and not content_type.endswith("+json"):
         raise BadRequest.unsupported_media_type(content_type)
+    raw_body = event.get("body") or ""
     try:
-        raw = event.decoded_body or ""
-    except ValueError:
+        data = base64.b64decode(raw_body, validate=True) if event.get("isBase64Encoded") else raw_body.encode()
+    except (binascii.Error, ValueError):
         raise BadRequest.malformed_json("the body is not valid base64") from None
-    if len(raw.encode()) > MAX_BODY_BYTES:
+    if len(data) > MAX_BODY_BYTES:
         raise BadRequest.too_large(MAX_BODY_BYTES)
-    if not raw.strip():
+    if not data.strip():
         raise BadRequest.malformed_json("the body is empty")
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
@@ -75,8 +91,10 @@ def parse_body[Model: BaseModel](event: APIGatewayProxyEventV2, model: type[Mode
 
 
 def _detail(error: Any) -> dict[str, str]:
-    field = ".".join(str(part) for part in error["loc"]) or "body"
-    message = str(error["msg"])
-    if error["type"] == "extra_forbidden":
-        message = "unknown field"
-    return {"field": field, "message": message}
+    field_name = ".".join(str(part) for part in error["loc"]) or "body"
+    message = "unknown field" if error["type"] == "extra_forbidden" else str(error["msg"])
+    return {"field": field_name, "message": message}
+
+
+def dumps(payload: Any) -> str:
+    return json.dumps(payload, separators=(",", ":"))

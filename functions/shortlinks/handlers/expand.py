@@ -12,27 +12,25 @@ from shortlinks.domain.errors import LinkNotFound, NotOurShortUrl
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
-from shortlinks.handlers.api import build_resolver, json_response
+from shortlinks.handlers.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.handlers.http import BadRequest, request_host
 from shortlinks.handlers.schemas import LinkResponse
-from shortlinks.observability import logger, metrics
+from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.storage.repository import DynamoLinkRepository
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
-app = build_resolver()
 
 
-@app.get("/v1/expand")
-def expand() -> Response[str]:
-    url = app.current_event.get_query_string_value("url")
-    code = app.current_event.get_query_string_value("code")
-    host = request_host(app.current_event.raw_event)
+@json_endpoint
+def expand(event: dict[str, Any]) -> JsonResponse:
+    url = query_parameter(event, "url")
+    code = query_parameter(event, "code")
+    host = request_host(event)
     domain = settings.short_domain(host)
     if (url is None) == (code is None):
         raise BadRequest.invalid([{"field": "url", "message": "give exactly one of the url or code parameters"}])
@@ -40,8 +38,9 @@ def expand() -> Response[str]:
         code = _code_of(url, domain)
     assert code is not None
     link = resolve_link(repository, domain, code)
+    metrics.add_metric(name="Expansions", unit=MetricUnit.Count, value=1)
     now = utc_now()
-    return json_response(200, LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump_json())
+    return JsonResponse(200, LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump_json())
 
 
 def _code_of(short_url: str, domain: str) -> str:
@@ -67,4 +66,4 @@ def _code_of(short_url: str, domain: str) -> str:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return expand(event)

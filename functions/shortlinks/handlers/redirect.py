@@ -25,7 +25,7 @@ from shortlinks.handlers.http import (
     wants_html,
 )
 from shortlinks.handlers.pages import PAGE_CSP, error_page
-from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.observability import MetricUnit, logger, metrics, write_click
 from shortlinks.storage.repository import DynamoLinkRepository
 
 if TYPE_CHECKING:
@@ -56,11 +56,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
         logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""))
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
         response = _redirect(target.redirect_type, location)
         metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
-    _log_click(code, domain, response["statusCode"], headers)
+    _record_click(event, code, domain, response["statusCode"], headers)
     if (event.get("requestContext") or {}).get("http", {}).get("method") == "HEAD":
         response["body"] = ""
     return response
@@ -99,18 +100,16 @@ def _refusal(error: ShortlinksError, accept: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": headers, "body": error_body(error.code, error.message)}
 
 
-def _log_click(code: str, domain: str, status: int, headers: dict[str, str]) -> None:
-    """One structured record per redirect: the raw material for click analytics (no IP address is kept)."""
-    logger.info(
-        "click",
-        extra={
-            "click": {
-                "code": code[:64],
-                "domain": domain,
-                "status": status,
-                "referrer_host": host_of(headers.get("referer", "")) or None,
-                "user_agent": headers.get("user-agent", "")[:_MAX_LOGGED_USER_AGENT] or None,
-                "country": headers.get("cloudfront-viewer-country"),
-            }
+def _record_click(event: dict[str, Any], code: str, domain: str, status: int, headers: dict[str, str]) -> None:
+    """One click record per redirect request: the raw material for click analytics (no IP address is kept)."""
+    write_click(
+        str((event.get("requestContext") or {}).get("requestId", "")),
+        {
+            "code": code[:64],
+            "domain": domain,
+            "status": status,
+            "referrer_host": host_of(headers.get("referer", "")) or None,
+            "user_agent": headers.get("user-agent", "")[:_MAX_LOGGED_USER_AGENT] or None,
+            "country": headers.get("cloudfront-viewer-country"),
         },
     )

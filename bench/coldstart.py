@@ -1,0 +1,147 @@
+"""Cold start of each function against the bare botocore baseline, plus the redirect's import-time breakdown."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.fixtures import BENCH_TABLE, FUNCTIONS_DIR, HANDLERS, event_for, function_environment, link_item
+from local.template import ROOT
+
+# The functions' runtime dependencies installed for this machine's architecture, alone: what a Lambda package
+# holds (sam build's arm64 wheels cannot load on an x86_64 host). The dev venv's extras (awscrt, pyOpenSSL) would
+# otherwise change what botocore imports.
+LAMBDA_SITE = ROOT / ".aws-sam" / "bench-site"
+
+RUNS = 15
+BUDGETS = {"redirect": 1.15, "create": 1.5, "expand": 1.5}
+
+
+@dataclass
+class ColdStart:
+    function: str
+    totals_ms: list[float] = field(default_factory=list)
+    inits_ms: list[float] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.totals_ms)
+
+    @property
+    def median_init_ms(self) -> float:
+        return statistics.median(self.inits_ms)
+
+
+def start_dynamodb() -> tuple[Any, str]:
+    """A moto DynamoDB server on loopback with the bench table and link: both sides read from the same place."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from local.template import create_table
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per probe request is noise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    env = function_environment("baseline", endpoint)
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    create_table(client, BENCH_TABLE)
+    client.put_item(TableName=BENCH_TABLE, Item=link_item())
+    return server, endpoint
+
+
+def lambda_site() -> Path:
+    """Install functions/requirements.txt into LAMBDA_SITE once (again only when the requirements change)."""
+    requirements = FUNCTIONS_DIR / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    marker = LAMBDA_SITE / ".requirements-sha256"
+    if not marker.exists() or marker.read_text() != digest:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(LAMBDA_SITE),
+             "-r", str(requirements)],
+            check=True,
+        )  # fmt: skip
+        marker.write_text(digest)
+    return LAMBDA_SITE
+
+
+def lambda_like_environment(name: str, endpoint: str) -> dict[str, str]:
+    env = function_environment(name, endpoint)
+    env["PYTHONPATH"] = os.pathsep.join([str(FUNCTIONS_DIR), str(lambda_site()), str(ROOT)])
+    return env
+
+
+def measure(endpoint: str, runs: int = RUNS) -> dict[str, ColdStart]:
+    """``runs`` cold starts of every function, interleaved so that drift hits all of them alike."""
+    results = {name: ColdStart(name) for name in HANDLERS}
+    with tempfile.TemporaryDirectory() as scratch:
+        events = {}
+        for name in HANDLERS:
+            events[name] = Path(scratch) / f"{name}.json"
+            events[name].write_text(json.dumps(event_for(name)), encoding="utf-8")
+        for _ in range(runs):
+            for name in HANDLERS:
+                outcome = _probe(name, str(events[name]), endpoint)
+                results[name].totals_ms.append(outcome["total_ms"])
+                results[name].inits_ms.append(outcome["init_ms"])
+                results[name].modules = outcome["modules"]
+    return results
+
+
+def _probe(name: str, event_path: str, endpoint: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-S", "-m", "bench.coldstart_probe", HANDLERS[name], event_path],
+        env=lambda_like_environment(name, endpoint),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"cold start probe for {name} failed:\n{completed.stderr[-2000:]}")
+    outcome: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    if outcome["status"] >= 500:
+        raise RuntimeError(f"cold start probe for {name} answered {outcome['status']}")
+    return outcome
+
+
+def import_breakdown(endpoint: str, top: int = 10) -> list[tuple[str, float]]:
+    """Where the redirect function's import time goes: ``python -X importtime`` self times summed per top-level
+    package (so ``botocore`` counts every ``botocore.*`` module), in ms, heaviest first."""
+    completed = subprocess.run(
+        [sys.executable, "-S", "-X", "importtime", "-c", "import shortlinks.handlers.redirect"],
+        env=lambda_like_environment("redirect", endpoint),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    per_package: dict[str, float] = {}
+    for line in completed.stderr.splitlines():
+        if not line.startswith("import time:"):
+            continue
+        self_us, _, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+        if not self_us.isdigit():
+            continue
+        package_name = name.split(".")[0]
+        per_package[package_name] = per_package.get(package_name, 0.0) + int(self_us) / 1000
+    return sorted(per_package.items(), key=lambda row: row[1], reverse=True)[:top]

@@ -1,0 +1,108 @@
+"""What every benchmark shares: the functions under test, their environment, their events and a context."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from local.template import ROOT, resolve_environment, routes
+
+BENCH_TABLE = "shortlinks-bench"
+BENCH_DOMAIN = "bench.example"
+BENCH_CODE = "bench01"
+BENCH_URL = "https://example.org/resources/artists/mental-health?lang=en"
+EVENTS = ROOT / "tests" / "events"
+FUNCTIONS_DIR = ROOT / "functions"
+
+# Each function under test: its handler module and the event its first request carries.
+HANDLERS = {
+    "baseline": "bench.baseline_handler",
+    "redirect": "shortlinks.handlers.redirect",
+    "create": "shortlinks.handlers.create",
+    "expand": "shortlinks.handlers.expand",
+}
+_FUNCTION_IDS = {"redirect": "RedirectFunction", "create": "CreateFunction", "expand": "ExpandFunction"}
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "bench"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "bench-request"
+    log_group_name: str = "/aws/lambda/bench"
+    log_stream_name: str = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 5000
+
+
+def function_environment(name: str, dynamodb_endpoint: str | None) -> dict[str, str]:
+    """The environment Lambda would give function ``name`` (from template.yaml), pointed at the bench table."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "SHORT_", "TABLE_", "DYNAMODB_"))}
+    if name in _FUNCTION_IDS:
+        route = next(r for r in routes() if r.function == _FUNCTION_IDS[name])
+        env |= resolve_environment(route.environment, table_name=BENCH_TABLE)
+    env |= {
+        "TABLE_NAME": BENCH_TABLE,
+        "SHORT_BASE_URL": f"https://{BENCH_DOMAIN}",
+        "BENCH_DOMAIN": BENCH_DOMAIN,
+        "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", "bench"),
+        "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", "bench"),
+        "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "PYTHONPATH": os.pathsep.join([str(FUNCTIONS_DIR), str(ROOT)]),
+    }
+    if dynamodb_endpoint:
+        env["DYNAMODB_ENDPOINT"] = dynamodb_endpoint
+    return env
+
+
+def event_for(name: str) -> dict[str, Any]:
+    """A real HTTP API event (from tests/events) for the first request of function ``name``."""
+    if name in ("baseline", "redirect"):
+        event = _load("redirect.json")
+        event["pathParameters"] = {"code": BENCH_CODE}
+        event["rawPath"] = event["requestContext"]["http"]["path"] = f"/{BENCH_CODE}"
+        event["rawQueryString"] = ""
+        event.pop("queryStringParameters", None)
+    elif name == "create":
+        event = _load("create_link.json")
+        event["body"] = json.dumps({"url": BENCH_URL})
+        event["isBase64Encoded"] = False
+    else:
+        event = _load("expand.json")
+        event["rawQueryString"] = f"code={BENCH_CODE}"
+        event["queryStringParameters"] = {"code": BENCH_CODE}
+    event["headers"] = {**event.get("headers", {}), "host": BENCH_DOMAIN}
+    event["requestContext"]["domainName"] = BENCH_DOMAIN
+    return event
+
+
+def _load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def ensure_paths() -> None:
+    for path in (str(FUNCTIONS_DIR), str(ROOT)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+def link_item() -> dict[str, Any]:
+    """The bench link as DynamoDB stores it (what storage.repository writes)."""
+    return {
+        "pk": {"S": f"LINK#{BENCH_DOMAIN}#{BENCH_CODE}"},
+        "sk": {"S": "LINK"},
+        "entity": {"S": "link"},
+        "domain": {"S": BENCH_DOMAIN},
+        "code": {"S": BENCH_CODE},
+        "url": {"S": BENCH_URL},
+        "redirect_type": {"N": "302"},
+        "forward_query": {"BOOL": True},
+        "created_at": {"S": "2026-11-25T12:00:00.000Z"},
+    }

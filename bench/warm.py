@@ -1,0 +1,56 @@
+"""Warm per-invocation overhead and DynamoDB requests per operation, with DynamoDB answered in-process.
+
+Each function runs in its own Lambda-like interpreter (bench.warm_probe) with only its package importable.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.coldstart import lambda_like_environment
+from bench.fixtures import HANDLERS, event_for, link_item
+from local.template import ROOT
+
+BUDGET_REDIRECT = 1.5
+_ANSWERS: dict[str, dict[str, Any]] = {"GetItem": {"Item": link_item()}, "PutItem": {}}
+
+
+@dataclass
+class Warm:
+    function: str
+    us_per_invocation: float
+    calls: Counter[str]
+    log_bytes: int
+
+
+def measure() -> dict[str, Warm]:
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        answers = Path(scratch) / "answers.json"
+        answers.write_text(json.dumps(_ANSWERS), encoding="utf-8")
+        for name, module in HANDLERS.items():
+            event = Path(scratch) / f"{name}.json"
+            event.write_text(json.dumps(event_for(name)), encoding="utf-8")
+            completed = subprocess.run(
+                [sys.executable, "-S", "-m", "bench.warm_probe", name, module, str(event), str(answers)],
+                env=lambda_like_environment(name, "http://dynamodb.invalid"),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=600,
+            )
+            if completed.returncode != 0:
+                raise RuntimeError(f"warm probe for {name} failed:\n{completed.stderr[-2000:]}")
+            outcome = json.loads(completed.stdout.strip().splitlines()[-1])
+            if outcome["status"] >= 400:
+                raise RuntimeError(f"warm probe for {name} answered {outcome['status']}")
+            results[name] = Warm(name, outcome["us_per_invocation"], Counter(outcome["calls"]), outcome["log_bytes"])
+    return results

@@ -1,0 +1,1 @@
+"""End-to-end tests: the local server in a subprocess, spoken to over real HTTP."""

@@ -1,0 +1,137 @@
+"""End-to-end fixtures: ``python -m local`` in a subprocess, a destination site, and HTTP clients for both.
+
+The destination listens on ``localhost``, not ``127.0.0.1``: the short domain is 127.0.0.1, and destinations on
+our own short domain are refused as redirect loops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = 60.0
+
+CreateLink = Callable[..., dict[str, Any]]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The local server's base URL, e.g. ``http://127.0.0.1:54321``; its output goes to a log file."""
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
+    for inherited in ("SHORT_BASE_URL", "DYNAMODB_ENDPOINT", "TABLE_NAME"):  # a developer's shell must not leak in
+        env.pop(inherited, None)
+    log_path = tmp_path_factory.mktemp("local-server") / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_answering(url, process, log_path)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"python -m local exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            httpx.get(f"{url}/", timeout=1)  # any answer will do: handlers are imported before serving starts
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail(f"python -m local did not answer within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No access log for the destination."""
+
+
+def _echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Answer 200 with the method, path and query received, exactly as received."""
+    path, _, query = str(environ.get("RAW_URI", environ.get("PATH_INFO", "/"))).partition("?")
+    body = json.dumps({"method": environ["REQUEST_METHOD"], "path": path, "query": query}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+@pytest.fixture(scope="session")
+def destination() -> Iterator[str]:
+    """Base URL of a site that echoes what it received, e.g. ``http://localhost:54322``."""
+    server = make_server("localhost", 0, _echo, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="destination", daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    """A client of the local server that does not follow redirects, so tests see them."""
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    """A client that follows redirects wherever they lead, as a browser would."""
+    with httpx.Client(follow_redirects=True, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def unique_alias() -> Callable[[str], str]:
+    """A fresh alias per call: every test shares one server and one table."""
+
+    def make(prefix: str = "e2e") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+    return make
+
+
+@pytest.fixture
+def create_link(client: httpx.Client) -> CreateLink:
+    """``create_link(url=..., **fields)``: POST /v1/links, assert it was created, return the link as JSON."""
+
+    def create(**fields: Any) -> dict[str, Any]:
+        response = client.post("/v1/links", json=fields)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return create

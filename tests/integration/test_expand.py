@@ -1,0 +1,189 @@
+"""GET /v1/expand: the expand function on real HTTP API events against the template's table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.events import load_event
+from tests.integration.harness import CapturedLogs, HttpResponse, LambdaFunction, LinkStore, recording_dynamodb_calls
+
+DESTINATION = "https://example.org/resources?lang=en"
+
+
+def ask(expand: LambdaFunction, query: str | dict[str, str]) -> HttpResponse:
+    return expand(load_event("expand", query=query))
+
+
+def assert_json_error(response: HttpResponse, status: int, code: str) -> None:
+    assert response.status == status, response.body
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json()["error"]["code"] == code
+
+
+def test_the_fixture_event_expands_a_short_url(expand: LambdaFunction, store: LinkStore) -> None:
+    # GIVEN the link AbC1234, and the expand fixture asking about https://sho.rt/AbC1234
+    link = store.add("AbC1234", DESTINATION, redirect_type=301, forward_query=False, title="Resources")
+
+    # WHEN the function handles the event
+    response = expand(load_event("expand"))
+
+    # THEN it shows where the link leads, without following it
+    assert response.status == 200, response.body
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json() == {
+        "code": "AbC1234",
+        "domain": "sho.rt",
+        "short_url": "https://sho.rt/AbC1234",
+        "url": DESTINATION,
+        "title": "Resources",
+        "redirect_type": 301,
+        "forward_query": False,
+        "status": "active",
+        "created_at": link.created_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "expires_at": None,
+    }
+
+
+def test_a_link_can_be_expanded_by_code(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    response = ask(expand, {"code": "AbC1234"})
+
+    assert response.status == 200, response.body
+    assert (response.json()["code"], response.json()["url"]) == ("AbC1234", DESTINATION)
+
+
+@pytest.mark.parametrize(
+    "short_url",
+    [
+        "https://sho.rt/AbC1234",
+        "http://sho.rt/AbC1234",
+        "sho.rt/AbC1234",
+        "https://SHO.RT:443/AbC1234",
+        "https://sho.rt/AbC1234?utm_source=x#top",
+    ],
+)
+def test_any_spelling_of_our_short_url_names_the_link(expand: LambdaFunction, store: LinkStore, short_url: str) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    response = ask(expand, {"url": short_url})
+
+    assert response.status == 200, response.body
+    assert response.json()["code"] == "AbC1234"
+
+
+def test_an_expired_link_is_shown_as_expired(expand: LambdaFunction, store: LinkStore) -> None:
+    expired_at = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+    store.add("old1234", DESTINATION, expires_at=expired_at)
+
+    response = ask(expand, {"code": "old1234"})
+
+    assert response.status == 200, response.body
+    assert response.json()["status"] == "expired"
+    assert response.json()["expires_at"] == expired_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def test_a_link_that_expires_later_is_active_and_shows_when(expand: LambdaFunction, store: LinkStore) -> None:
+    expires_at = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    store.add("soon123", DESTINATION, expires_at=expires_at)
+
+    link = ask(expand, {"code": "soon123"}).json()
+
+    assert (link["status"], link["expires_at"]) == ("active", expires_at.isoformat().replace("+00:00", ".000Z"))
+
+
+@pytest.mark.parametrize(
+    "query", [{"code": "Nope123"}, {"url": "https://sho.rt/Nope123"}, {"url": "https://sho.rt/a/b"}]
+)
+def test_an_unknown_link_is_a_json_404(expand: LambdaFunction, store: LinkStore, query: dict[str, str]) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    assert_json_error(ask(expand, query), 404, "not_found")
+
+
+def test_codes_are_case_sensitive(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    assert_json_error(ask(expand, {"code": "abc1234"}), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "short_url", ["https://bit.ly/AbC1234", "https://sho.rt.evil.example/AbC1234", "https://t.co/x"]
+)
+def test_a_short_url_on_another_host_is_not_ours(expand: LambdaFunction, short_url: str) -> None:
+    assert_json_error(ask(expand, {"url": short_url}), 422, "not_our_short_url")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "utm_source=x",
+        "url=https%3A%2F%2Fsho.rt%2FAbC1234&code=AbC1234",
+        {"url": "ftp://sho.rt/AbC1234"},
+        {"url": "https://sho.rt/" + "a" * 2100},
+    ],
+)
+def test_a_request_without_exactly_one_usable_parameter_is_422(
+    expand: LambdaFunction, query: str | dict[str, str]
+) -> None:
+    assert_json_error(ask(expand, query), 422, "validation_error")
+
+
+@pytest.mark.parametrize("code", ["favicon.ico", "a" * 100, "../etc"])
+def test_a_junk_code_is_404_without_touching_dynamodb(expand: LambdaFunction, code: str) -> None:
+    with recording_dynamodb_calls() as calls:
+        response = ask(expand, {"code": code})
+
+    assert_json_error(response, 404, "not_found")
+    assert calls == []
+
+
+def test_expanding_reads_once_and_writes_nothing(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    with recording_dynamodb_calls() as calls:
+        ask(expand, {"code": "AbC1234"})
+
+    assert [call.operation for call in calls] == ["GetItem"]
+
+
+def test_expanding_is_not_a_click(expand: LambdaFunction, store: LinkStore, logs: CapturedLogs) -> None:
+    # GIVEN a link
+    store.add("AbC1234", DESTINATION)
+
+    # WHEN it is expanded
+    assert expand(load_event("expand")).status == 200
+
+    # THEN the function's output holds no click record and no redirect count
+    assert logs.records(), "nothing captured: the absence of a click would prove nothing"
+    assert logs.clicks() == []
+    assert "Redirects" not in logs.metrics()
+
+
+@pytest.mark.parametrize(
+    "short_url",
+    [
+        "https://[::1/AbC1234",
+        "http://",
+        "://",
+        "https://sho.rt",
+        "https://sho.rt/",
+        "https://sho.rt:99999/AbC1234",
+        "https://user:pw@sho.rt/AbC1234",
+        "https://sho.rt/%00",
+        "https://sho.rt/" + "%E2%82%AC" * 10,
+        "javascript:alert(1)",
+        " ",
+        "",
+    ],
+)
+def test_no_url_is_a_server_error(expand: LambdaFunction, short_url: str) -> None:
+    response = ask(expand, {"url": short_url})
+
+    assert response.status < 500, response.body
+    assert set(response.json()) == {"error"} or response.status == 200

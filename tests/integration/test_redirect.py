@@ -1,0 +1,346 @@
+"""GET|HEAD /{code}: the redirect function on real HTTP API events against the template's table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from local.template import ROOT, resolve_environment, routes
+from shortlinks.storage.repository import DynamoLinkRepository
+from tests.events import load_event
+from tests.integration.harness import (
+    REGION,
+    TABLE_NAME,
+    CapturedLogs,
+    HttpResponse,
+    LambdaFunction,
+    LinkStore,
+    recording_dynamodb_calls,
+)
+
+DESTINATION = "https://example.org/resources?lang=en"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def visit(
+    redirect: LambdaFunction,
+    code: str,
+    *,
+    query: str = "",
+    headers: dict[str, str | None] | None = None,
+    fixture: str = "redirect",
+) -> HttpResponse:
+    return redirect(load_event(fixture, path_parameters={"code": code}, query=query, headers=headers))
+
+
+def assert_not_cacheable_refusal(response: HttpResponse, status: int) -> None:
+    assert response.status == status
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-robots-tag"] == "noindex"
+    assert "location" not in response.headers
+
+
+# --- redirects ----------------------------------------------------------------------------------------------------
+
+
+def test_the_fixture_event_is_redirected_with_its_query_forwarded(redirect: LambdaFunction, store: LinkStore) -> None:
+    # GIVEN the link AbC1234 and a browser following it with utm parameters (the redirect fixture)
+    store.add("AbC1234", DESTINATION)
+
+    # WHEN the function handles the event
+    response = redirect(load_event("redirect"))
+
+    # THEN the browser is sent on, with the click's query after the destination's own
+    assert response.status == 302
+    assert response.headers["location"] == f"{DESTINATION}&utm_source=newsletter&utm_medium=email"
+    assert response.body == ""
+
+
+@pytest.mark.parametrize(
+    ("redirect_type", "cache_control"),
+    [
+        (301, "private, max-age=300"),
+        (302, "private, max-age=0"),
+        (307, "private, max-age=0"),
+        (308, "private, max-age=300"),
+    ],
+)
+def test_each_redirect_type_answers_its_status_and_cache_policy(
+    redirect: LambdaFunction, store: LinkStore, redirect_type: int, cache_control: str
+) -> None:
+    store.add("typed01", DESTINATION, redirect_type=redirect_type)
+
+    response = visit(redirect, "typed01")
+
+    assert response.status == redirect_type
+    assert response.headers["location"] == DESTINATION
+    assert response.headers["cache-control"] == cache_control
+
+
+def test_a_redirect_keeps_search_engines_and_referrers_in_their_place(
+    redirect: LambdaFunction, store: LinkStore
+) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    response = visit(redirect, "AbC1234")
+
+    assert response.headers["x-robots-tag"] == "noindex"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+def test_the_request_query_wins_over_the_destinations_on_a_clash(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", "https://example.org/p?lang=en&ref=shortlink#top")
+
+    response = visit(redirect, "AbC1234", query="ref=newsletter&q=a%20b+c")
+
+    assert response.headers["location"] == "https://example.org/p?lang=en&ref=newsletter&q=a%20b+c#top"
+
+
+def test_a_link_that_does_not_forward_the_query_ignores_it(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION, forward_query=False)
+
+    response = visit(redirect, "AbC1234", query="utm_source=newsletter")
+
+    assert response.headers["location"] == DESTINATION
+
+
+def test_without_a_query_the_destination_is_used_as_stored(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    assert visit(redirect, "AbC1234").headers["location"] == DESTINATION
+
+
+def test_head_answers_the_redirect_without_a_body(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION, redirect_type=301)
+
+    response = redirect(load_event("redirect_head"))
+
+    assert (response.status, response.headers["location"], response.body) == (301, DESTINATION, "")
+
+
+def test_head_of_an_unknown_code_is_404_without_a_body(redirect: LambdaFunction) -> None:
+    response = redirect(load_event("redirect_head", path_parameters={"code": "Nope123"}))
+
+    assert_not_cacheable_refusal(response, 404)
+    assert response.body == ""
+
+
+def test_codes_are_case_sensitive(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    assert visit(redirect, "abc1234", headers={"accept": "application/json"}).status == 404
+    assert visit(redirect, "ABC1234", headers={"accept": "application/json"}).status == 404
+    assert visit(redirect, "AbC1234").status == 302
+
+
+def test_a_link_on_another_short_domain_is_not_ours_to_follow(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION, domain="other.example")
+
+    assert visit(redirect, "AbC1234", headers={"accept": "application/json"}).status == 404
+
+
+# --- not found and expired ---------------------------------------------------------------------------------------
+
+
+def test_an_unknown_code_is_a_json_404_for_api_clients(redirect: LambdaFunction) -> None:
+    response = visit(redirect, "Nope123", headers={"accept": "application/json"})
+
+    assert_not_cacheable_refusal(response, 404)
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_unknown_code_is_an_html_page_for_browsers(redirect: LambdaFunction) -> None:
+    response = visit(redirect, "Nope123", headers={"accept": BROWSER_ACCEPT})
+
+    assert_not_cacheable_refusal(response, 404)
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "<title>Link not found</title>" in response.body
+
+
+def test_an_expired_link_is_410_for_api_clients(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("old1234", DESTINATION, expires_at=datetime.now(UTC) - timedelta(seconds=1))
+
+    response = visit(redirect, "old1234", headers={"accept": "application/json"})
+
+    assert_not_cacheable_refusal(response, 410)
+    assert response.json()["error"]["code"] == "link_expired"
+
+
+def test_an_expired_link_is_an_html_410_for_browsers(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("old1234", DESTINATION, redirect_type=301, expires_at=datetime.now(UTC) - timedelta(days=1))
+
+    response = visit(redirect, "old1234", headers={"accept": BROWSER_ACCEPT})
+
+    assert_not_cacheable_refusal(response, 410)
+    assert "<title>Link no longer available</title>" in response.body
+
+
+def test_a_link_expiring_in_the_future_still_redirects(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("soon123", DESTINATION, expires_at=datetime.now(UTC) + timedelta(minutes=5))
+
+    assert visit(redirect, "soon123").status == 302
+
+
+def test_an_unavailable_store_is_a_503_nobody_caches(redirect: LambdaFunction, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the function's table does not answer (here: it does not exist)
+    monkeypatch.setattr(redirect.module, "repository", DynamoLinkRepository("no-such-table", REGION))
+
+    # WHEN a link is followed
+    response = visit(redirect, "AbC1234", headers={"accept": "application/json"})
+
+    # THEN the visitor is told to come back, and no cache keeps the failure
+    assert_not_cacheable_refusal(response, 503)
+    assert response.json()["error"]["code"] == "service_unavailable"
+
+
+# --- reads: one GetItem, or none -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["AbC1234", "Nope123", "old1234"])
+def test_a_redirect_is_exactly_one_eventually_consistent_projected_get_item(
+    redirect: LambdaFunction, store: LinkStore, code: str
+) -> None:
+    # GIVEN a live link and an expired one
+    store.add("AbC1234", DESTINATION)
+    store.add("old1234", DESTINATION, expires_at=datetime.now(UTC) - timedelta(days=1))
+
+    # WHEN a code is followed twice (the second time on a warm container)
+    with recording_dynamodb_calls() as calls:
+        visit(redirect, code)
+        visit(redirect, code)
+
+    # THEN each request made one GetItem: no strongly consistent read, only the attributes a redirect needs,
+    # and never a write
+    assert [call.operation for call in calls] == ["GetItem", "GetItem"]
+    for call in calls:
+        assert call.params.get("ConsistentRead") is not True
+        assert call.params["ProjectionExpression"]
+        assert call.params["Key"] == {"pk": {"S": f"LINK#sho.rt#{code}"}, "sk": {"S": "LINK"}}
+        projected = {
+            call.params["ExpressionAttributeNames"].get(p.strip(), p.strip())
+            for p in call.params["ProjectionExpression"].split(",")
+        }
+        assert projected == {"url", "redirect_type", "forward_query", "expires_at"}
+
+
+@pytest.mark.parametrize(
+    "code", ["favicon.ico", "robots.txt", "a" * 100, "wp-login.php", "..%2F..%2Fetc", "c\u00f6de", ""]
+)
+def test_a_junk_code_is_404_without_touching_dynamodb(redirect: LambdaFunction, code: str) -> None:
+    with recording_dynamodb_calls() as calls:
+        response = visit(redirect, code, headers={"accept": "application/json"})
+
+    assert_not_cacheable_refusal(response, 404)
+    assert calls == []
+
+
+# --- the click log ------------------------------------------------------------------------------------------------
+
+
+def test_each_redirect_logs_one_structured_click(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
+) -> None:
+    # GIVEN a link, followed by the browser in the redirect fixture (referer, user agent, CloudFront country)
+    store.add("AbC1234", DESTINATION)
+    event = load_event("redirect")
+
+    # WHEN it is followed
+    redirect(event)
+
+    # THEN exactly one click record says what happened, without the visitor's address
+    [click] = logs.clicks()
+    assert abs(click.pop("ts") - time.time()) < 60
+    assert click == {
+        "record": "click",
+        "request_id": event["requestContext"]["requestId"],
+        "code": "AbC1234",
+        "domain": "sho.rt",
+        "status": 302,
+        "referrer_host": "news.example.com",
+        "user_agent": event["headers"]["user-agent"],
+        "country": "GB",
+    }
+    assert event["headers"]["x-forwarded-for"] not in json.dumps(click)
+
+
+def test_a_refused_visit_is_logged_as_a_click_with_its_status(redirect: LambdaFunction, logs: CapturedLogs) -> None:
+    visit(redirect, "Nope123", headers={"referer": None, "cloudfront-viewer-country": None})
+
+    [click] = logs.clicks()
+    assert (click["code"], click["status"], click["referrer_host"], click["country"]) == ("Nope123", 404, None, None)
+
+
+def test_a_head_request_is_logged_as_a_click_too(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
+) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    redirect(load_event("redirect_head"))
+
+    [click] = logs.clicks()
+    assert click["user_agent"].startswith("Slackbot-LinkExpanding")
+    assert click["status"] == 302
+
+
+def test_a_very_long_user_agent_is_cut_in_the_click_log(redirect: LambdaFunction, logs: CapturedLogs) -> None:
+    visit(redirect, "Nope123", headers={"user-agent": "x" * 5000})
+
+    [click] = logs.clicks()
+    assert click["user_agent"] == "x" * 256
+
+
+def test_each_redirect_counts_a_redirects_metric(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
+) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    redirect(load_event("redirect"))
+
+    assert logs.metrics() == ["Redirects"]
+
+
+# --- a small cold start -------------------------------------------------------------------------------------------
+
+
+def test_the_redirect_function_imports_neither_pydantic_nor_xray_nor_the_event_handler() -> None:
+    # GIVEN a fresh interpreter with the redirect function's environment from the template
+    route = next(route for route in routes() if route.function == "RedirectFunction")
+    env = resolve_environment(route.environment, table_name=TABLE_NAME) | {
+        "PYTHONPATH": str(ROOT / "functions"),
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    script = "import json, sys, shortlinks.handlers.redirect; print(json.dumps(sorted(sys.modules)))"
+
+    # WHEN the handler module is imported, as Lambda does at cold start
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    # THEN none of the heavy packages came along
+    modules = set(json.loads(result.stdout.splitlines()[-1]))
+    assert "shortlinks.handlers.redirect" in modules
+    heavy = {
+        module
+        for module in modules
+        if module.split(".")[0] in {"pydantic", "pydantic_core", "aws_xray_sdk"}
+        or module.startswith("aws_lambda_powertools.event_handler")
+    }
+    assert heavy == set()
+
+
+@pytest.mark.parametrize(
+    "code", ["%00", "\u0000", "..", "a b", "%ED%A0%80", "AbC1234/extra", "<script>", "' OR 1=1 --", "x" * 10_000]
+)
+def test_no_code_is_a_server_error(redirect: LambdaFunction, code: str) -> None:
+    response = visit(redirect, code, headers={"accept": "application/json"})
+
+    assert response.status == 404, response.body

@@ -1,0 +1,1 @@
+"""Unit tests: the domain, settings and HTTP presentation in memory. No sockets, no moto."""

@@ -1,0 +1,113 @@
+"""The event fixtures in tests/events: one per template route, shaped as API Gateway sends them, and the loader."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+
+from local.template import routes
+from tests.events import EVENTS_DIR, load_event
+
+FIXTURES = sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+
+
+def _consistent_query(event: dict[str, Any]) -> bool:
+    expected: dict[str, list[str]] = {}
+    for name, value in parse_qsl(event["rawQueryString"], keep_blank_values=True):
+        expected.setdefault(name, []).append(value)
+    parameters = event.get("queryStringParameters")
+    if not expected:
+        return parameters is None
+    return parameters == {name: ",".join(values) for name, values in expected.items()}
+
+
+def test_every_route_of_the_template_has_a_fixture() -> None:
+    route_keys = {f"{route.method} {route.path}" for route in routes()}
+
+    assert {load_event(name)["routeKey"] for name in FIXTURES} == route_keys
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_each_fixture_is_an_http_api_payload_2_0_event(name: str) -> None:
+    event = load_event(name)
+    context = event["requestContext"]
+    method, _, path = event["routeKey"].partition(" ")
+
+    assert event["version"] == "2.0"
+    assert context["routeKey"] == event["routeKey"]
+    assert context["http"]["method"] == method
+    assert context["http"]["path"] == event["rawPath"]
+    assert set(context) >= {"accountId", "apiId", "domainName", "domainPrefix", "requestId", "stage", "time"}
+    assert set(context["http"]) == {"method", "path", "protocol", "sourceIp", "userAgent"}
+    assert isinstance(context["timeEpoch"], int)
+    assert all(header == header.lower() for header in event["headers"])
+    assert event["headers"]["host"] == context["domainName"]
+    assert event["headers"]["user-agent"] == context["http"]["userAgent"]
+    assert ("pathParameters" in event) == ("{" in path)
+    assert _consistent_query(event)
+    assert event["isBase64Encoded"] is False
+
+
+def test_the_create_fixture_carries_a_json_body_of_the_length_it_declares() -> None:
+    event = load_event("create_link")
+
+    assert json.loads(event["body"])["url"].startswith("https://")
+    assert event["headers"]["content-length"] == str(len(event["body"].encode()))
+
+
+def test_each_load_is_a_fresh_copy() -> None:
+    load_event("redirect")["headers"]["host"] = "changed.example"
+
+    assert load_event("redirect")["headers"]["host"] == "sho.rt"
+
+
+def test_a_query_mapping_sets_both_query_fields() -> None:
+    event = load_event("expand", query={"url": "https://sho.rt/a b", "code": "x&y"})
+
+    assert event["rawQueryString"] == "url=https%3A%2F%2Fsho.rt%2Fa+b&code=x%26y"
+    assert event["queryStringParameters"] == {"url": "https://sho.rt/a b", "code": "x&y"}
+
+
+def test_a_raw_query_is_kept_exactly_and_repeated_names_are_comma_joined() -> None:
+    event = load_event("redirect", query="a=1&b=%20x&a=2")
+
+    assert event["rawQueryString"] == "a=1&b=%20x&a=2"
+    assert event["queryStringParameters"] == {"a": "1,2", "b": " x"}
+
+
+@pytest.mark.parametrize("empty", ["", {}])
+def test_an_empty_query_removes_both_query_fields(empty: str | dict[str, str]) -> None:
+    event = load_event("redirect", query=empty)
+
+    assert event["rawQueryString"] == ""
+    assert "queryStringParameters" not in event
+
+
+def test_path_parameters_rewrite_the_path() -> None:
+    event = load_event("redirect_head", path_parameters={"code": "Zz9"})
+
+    assert event["pathParameters"] == {"code": "Zz9"}
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == "/Zz9"
+
+
+def test_headers_are_merged_lower_cased_and_none_removes_one() -> None:
+    event = load_event("redirect", headers={"Accept": "application/json", "referer": None})
+
+    assert event["headers"]["accept"] == "application/json"
+    assert "referer" not in event["headers"]
+    assert event["headers"]["host"] == "sho.rt"
+
+
+def test_a_body_is_sent_as_text_json_or_base64() -> None:
+    as_json = load_event("create_link", body={"url": "https://e.org/ü"})
+    as_bytes = load_event("create_link", body=b"\x00\x01")
+    without = load_event("create_link", body=None)
+
+    assert (json.loads(as_json["body"]), as_json["isBase64Encoded"]) == ({"url": "https://e.org/ü"}, False)
+    assert as_json["headers"]["content-length"] == str(len(as_json["body"].encode()))
+    assert (base64.b64decode(as_bytes["body"]), as_bytes["isBase64Encoded"]) == (b"\x00\x01", True)
+    assert "body" not in without
