@@ -260,6 +260,7 @@ def test_each_redirect_logs_one_structured_click(
     assert click == {
         "record": "click",
         "request_id": event["requestContext"]["requestId"],
+        "method": "GET",
         "code": "AbC1234",
         "domain": "sho.rt",
         "status": 302,
@@ -286,7 +287,7 @@ def test_a_head_request_is_logged_as_a_click_too(
 
     [click] = logs.clicks()
     assert click["user_agent"].startswith("Slackbot-LinkExpanding")
-    assert click["status"] == 302
+    assert (click["method"], click["status"]) == ("HEAD", 302)
 
 
 def test_a_very_long_user_agent_is_cut_in_the_click_log(redirect: LambdaFunction, logs: CapturedLogs) -> None:

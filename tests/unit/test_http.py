@@ -27,6 +27,9 @@ EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
     errors.LinkExpired: 410,
     errors.CodeSpaceExhausted: 503,
     errors.StorageUnavailable: 503,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.RateLimited: 429,
 }
 
 

@@ -113,3 +113,36 @@ class StorageUnavailable(ShortlinksError):
     @classmethod
     def because(cls, reason: str) -> StorageUnavailable:
         return cls(f"the link store did not answer ({reason}); try again shortly")
+
+
+class Unauthenticated(ShortlinksError):
+    code = "unauthorized"
+
+    @classmethod
+    def missing(cls) -> Unauthenticated:
+        return cls("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+
+    @classmethod
+    def rejected(cls) -> Unauthenticated:
+        # One message for malformed, unknown and revoked keys: do not tell a guesser which it was.
+        return cls("the API key is not valid")
+
+
+class Forbidden(ShortlinksError):
+    code = "forbidden"
+
+    @classmethod
+    def admins_only(cls) -> Forbidden:
+        return cls("only admin keys may do this")
+
+
+class RateLimited(ShortlinksError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @classmethod
+    def creating(cls, limit: int, retry_after: int) -> RateLimited:
+        return cls(f"this key may create {limit} links a minute; retry in {retry_after} s", retry_after)

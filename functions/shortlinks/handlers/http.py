@@ -12,14 +12,17 @@ from typing import Any
 from shortlinks.domain.errors import (
     CodeSpaceExhausted,
     CodeTaken,
+    Forbidden,
     InvalidAlias,
     InvalidExpiry,
     InvalidUrl,
     LinkExpired,
     LinkNotFound,
     NotOurShortUrl,
+    RateLimited,
     ShortlinksError,
     StorageUnavailable,
+    Unauthenticated,
 )
 
 
@@ -59,6 +62,9 @@ STATUS_BY_ERROR: Mapping[type[ShortlinksError], int] = {
     InvalidExpiry: 422,
     NotOurShortUrl: 422,
     CodeTaken: 409,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    RateLimited: 429,
     LinkNotFound: 404,
     LinkExpired: 410,
     CodeSpaceExhausted: 503,

@@ -61,8 +61,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
         response = _redirect(target.redirect_type, location)
         metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
-    _record_click(event, code, domain, response["statusCode"], headers)
-    if (event.get("requestContext") or {}).get("http", {}).get("method") == "HEAD":
+    method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
+    _record_click(event, method, code, domain, response["statusCode"], headers)
+    if method == "HEAD":
         response["body"] = ""
     return response
 
@@ -100,11 +101,16 @@ def _refusal(error: ShortlinksError, accept: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": headers, "body": error_body(error.code, error.message)}
 
 
-def _record_click(event: dict[str, Any], code: str, domain: str, status: int, headers: dict[str, str]) -> None:
-    """One click record per redirect request: the raw material for click analytics (no IP address is kept)."""
+def _record_click(
+    event: dict[str, Any], method: str, code: str, domain: str, status: int, headers: dict[str, str]
+) -> None:
+    """One click record per redirect request: the raw material for click analytics (no IP address is kept).
+
+    HEAD requests are recorded too, with their method, so analytics can tell link-preview bots from visits."""
     write_click(
         str((event.get("requestContext") or {}).get("requestId", "")),
         {
+            "method": method,
             "code": code[:64],
             "domain": domain,
             "status": status,
