@@ -1,6 +1,8 @@
 # The README shows two commands: `make run` and `make test`. Everything else is what they are made of.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.13 2>/dev/null || echo /root/.pyenv/versions/3.13.0/bin/python3.13)
+# The first Python 3.13 that really runs (a pyenv shim named python3.13 may exist yet refuse to run).
+PYTHON ?= $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null); do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 # sam build looks for python3.13 on PATH; the venv's interpreter is that one.
@@ -11,6 +13,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 .PHONY: run test lint typecheck unit integration e2e infra build bench clean
 
 $(BIN)/.installed: requirements.txt functions/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.13 is required (python3.13 on PATH or pyenv's 3.13)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
