@@ -85,7 +85,7 @@ def main() -> int:
     out()
     out("| operation | reads | writes | calls |")
     out("|---|---:|---:|---|")
-    for name in ("redirect", "expand", "create"):
+    for name in (name for name in warm_runs if name != "baseline"):
         calls = warm_runs[name].calls
         reads = sum(n for op, n in calls.items() if op in ("GetItem", "Query", "Scan", "BatchGetItem"))
         writes = sum(n for op, n in calls.items() if op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"))
