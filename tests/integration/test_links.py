@@ -713,10 +713,10 @@ def test_two_concurrent_changes_cannot_both_win(
     # GIVEN another caller's change lands between this request's read and its write
     store.add(CODE, DESTINATION, owner=MEMBER_ID)
     repository = links.module.repository
-    read: Callable[[str, str], Link | None] = repository.get
+    read: Callable[..., Link | None] = repository.get
 
-    def read_then_lose_the_race(domain: str, code: str) -> Link | None:
-        link = read(domain, code)
+    def read_then_lose_the_race(domain: str, code: str, *, consistent: bool = False) -> Link | None:
+        link = read(domain, code, consistent=consistent)
         assert link is not None
         store.repository.replace(replace(link, title="Theirs", version=link.version + 1), link.version)
         return link

@@ -42,7 +42,7 @@ class FakeRepository:
             raise CodeTaken.alias(link.code)
         self._links[key] = link
 
-    def get(self, domain: str, code: str) -> Link | None:
+    def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
         self.calls.append(("get", domain, code))
         return self._links.get((domain, code))
 

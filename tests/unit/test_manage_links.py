@@ -257,6 +257,26 @@ def test_fields_not_given_keep_their_values() -> None:
     assert (updated.title, updated.tags, updated.target) == (original.title, original.tags, original.target)
 
 
+def test_edits_read_the_link_strongly_consistently() -> None:
+    # An edit sent right after another must see it, or it would fail with a spurious conflict.
+    repository = ConsistencyRecorder([a_link()])
+
+    update(repository, LinkChanges(title="New"))
+    delete_link(repository, MEMBER, DOMAIN, "AbC1234", now=NOW)
+
+    assert repository.consistent_reads == [True, True]
+
+
+class ConsistencyRecorder(FakeRepository):
+    def __init__(self, links: list[Link]) -> None:
+        super().__init__(links)
+        self.consistent_reads: list[bool] = []
+
+    def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
+        self.consistent_reads.append(consistent)
+        return super().get(domain, code, consistent=consistent)
+
+
 def test_a_patch_that_changes_nothing_writes_nothing_and_keeps_the_version() -> None:
     repository = FakeRepository([a_link(version=3)])
 
@@ -386,8 +406,8 @@ def test_if_match_with_an_old_version_is_refused_before_anything_is_written() ->
 class RacingRepository(FakeRepository):
     """Another caller's edit lands between this caller's read and its write."""
 
-    def get(self, domain: str, code: str) -> Link | None:
-        read = super().get(domain, code)
+    def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
+        read = super().get(domain, code, consistent=consistent)
         if read is not None:
             super().replace(replace(read, title="Theirs", version=read.version + 1), read.version)
         return read

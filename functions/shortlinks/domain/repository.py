@@ -31,8 +31,8 @@ class LinkRepository(Protocol):
     def add(self, link: Link) -> None:
         """Store a new link; raise ``CodeTaken`` when ``(domain, code)`` already exists. Atomic."""
 
-    def get(self, domain: str, code: str) -> Link | None:
-        """The whole link, or ``None``."""
+    def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
+        """The whole link, or ``None``. ``consistent``: see every write acknowledged before this read."""
 
     def get_target(self, domain: str, code: str) -> Target | None:
         """Only what a redirect needs, in one read, or ``None``."""

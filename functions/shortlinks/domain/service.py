@@ -133,9 +133,9 @@ def create_link(
     raise CodeSpaceExhausted.after(MAX_GENERATION_ATTEMPTS)
 
 
-def resolve_link(repository: LinkRepository, domain: str, code: str) -> Link:
+def resolve_link(repository: LinkRepository, domain: str, code: str, *, consistent: bool = False) -> Link:
     """The link ``code`` names on ``domain``, whatever its status; ``LinkNotFound`` otherwise."""
-    link = repository.get(domain, code) if looks_like_code(code) else None
+    link = repository.get(domain, code, consistent=consistent) if looks_like_code(code) else None
     if link is None:
         raise LinkNotFound.for_code(code)
     return link
@@ -149,9 +149,11 @@ def resolve_target(repository: LinkRepository, domain: str, code: str, now: date
     return target.ensure_live(code, now)
 
 
-def managed_link(repository: LinkRepository, principal: Principal, domain: str, code: str) -> Link:
+def managed_link(
+    repository: LinkRepository, principal: Principal, domain: str, code: str, *, consistent: bool = False
+) -> Link:
     """A link the caller may manage. Another owner's link is ``LinkNotFound``: existence is not confirmed."""
-    link = resolve_link(repository, domain, code)
+    link = resolve_link(repository, domain, code, consistent=consistent)
     if not principal.may_manage(link.owner):
         raise LinkNotFound.for_code(code)
     return link
@@ -173,7 +175,8 @@ def update_link(
     ``expected_version`` (from ``If-Match``) must match the stored version; without it, the version read here
     is expected, so two concurrent edits cannot both win: the loser gets ``EditConflict``.
     """
-    link = managed_link(repository, principal, domain, code)
+    # Strongly consistent: an edit sent right after another must see it (no spurious 409 or 412).
+    link = managed_link(repository, principal, domain, code, consistent=True)
     if link.target.state is LinkState.DELETED:
         raise LinkDeleted.for_code(code)
     if expected_version is not None and expected_version != link.version:
@@ -209,7 +212,7 @@ def update_link(
 
 def delete_link(repository: LinkRepository, principal: Principal, domain: str, code: str, *, now: datetime) -> None:
     """Leave a tombstone: the link answers 410 from now on and its code is never handed out again."""
-    link = managed_link(repository, principal, domain, code)
+    link = managed_link(repository, principal, domain, code, consistent=True)
     if link.target.state is LinkState.DELETED:
         return  # deleting twice is the same as deleting once
     tombstone = replace(

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from shortlinks.config import Settings
 from shortlinks.domain.access import Principal
-from shortlinks.domain.errors import ShortlinksError, Unauthenticated
+from shortlinks.domain.errors import ShortlinksError, StorageUnavailable, Unauthenticated
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
 from shortlinks.handlers.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
@@ -130,13 +130,16 @@ def _create_idempotently(
         raise BadRequest.invalid(
             [{"field": "Idempotency-Key", "message": f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"}]
         )
+    if principal is None:
+        raise BadRequest.invalid([{"field": "Idempotency-Key", "message": "needs an API key to scope it to"}])
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
 
     payload = {
-        "caller": principal.key_id if principal else "anonymous",
+        "caller": principal.key_id,
         "idempotency_key": idempotency_key,
         "domain": settings.short_domain(host),
         "request": request.model_dump(mode="json"),
@@ -149,6 +152,8 @@ def _create_idempotently(
         ) from None
     except IdempotencyAlreadyInProgressError:
         raise BadRequest(409, "idempotency_in_progress", "a request with this Idempotency-Key is in progress") from None
+    except IdempotencyPersistenceLayerError as exc:
+        raise StorageUnavailable.because("idempotency record") from exc
 
 
 def _idempotent_create() -> Callable[..., dict[str, Any]]:

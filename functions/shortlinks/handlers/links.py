@@ -23,13 +23,13 @@ from shortlinks.handlers.api import (
 )
 from shortlinks.handlers.auth import require_principal
 from shortlinks.handlers.http import BadRequest, lower_headers, request_host
-from shortlinks.handlers.schemas import (
+from shortlinks.handlers.management_schemas import (
     HistoryEntryResponse,
     HistoryResponse,
     LinkPageResponse,
-    LinkResponse,
     UpdateLinkRequest,
 )
+from shortlinks.handlers.schemas import LinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.storage.repository import DynamoLinkRepository
 

@@ -7,17 +7,17 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, HistoryEntry, Link, LinkStatus
-from shortlinks.domain.service import LinkChanges, NewLink
+from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus
+from shortlinks.domain.service import NewLink
 
 # Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
 # tag syntax) with more specific error codes.
-_Url = Annotated[str, StringConstraints(max_length=8192)]
+Url = Annotated[str, StringConstraints(max_length=8192)]
 _Alias = Annotated[str, StringConstraints(max_length=256)]
-_Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")]
 _Tag = Annotated[str, StringConstraints(max_length=64)]
-_Tags = Annotated[list[_Tag], Field(max_length=MAX_TAGS)]
-_RedirectType = Literal[301, 302, 307, 308]
+Tags = Annotated[list[_Tag], Field(max_length=MAX_TAGS)]
+RedirectType = Literal[301, 302, 307, 308]
 MAX_BULK_ITEMS = 100
 
 
@@ -26,13 +26,13 @@ class CreateLinkRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    url: _Url
+    url: Url
     alias: _Alias | None = None
-    redirect_type: _RedirectType = 302
+    redirect_type: RedirectType = 302
     forward_query: bool = True
     expires_at: AwareDatetime | None = None
-    title: _Title | None = None
-    tags: _Tags = Field(default_factory=list)
+    title: Title | None = None
+    tags: Tags = Field(default_factory=list)
     reuse: bool = False
 
     def to_new_link(self) -> NewLink:
@@ -54,34 +54,6 @@ class BulkCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     links: Annotated[list[dict[str, object]], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
-
-
-class UpdateLinkRequest(BaseModel):
-    """Body of ``PATCH /v1/links/{code}``: only the fields present change; ``null`` clears title and expiry."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    url: _Url | None = None
-    title: _Title | None = None
-    tags: _Tags | None = None
-    expires_at: AwareDatetime | None = None
-    redirect_type: _RedirectType | None = None
-    forward_query: bool | None = None
-    disabled: bool | None = None
-
-    def to_changes(self) -> LinkChanges:
-        given = self.model_fields_set
-        return LinkChanges(
-            url=self.url,
-            title=self.title or None,
-            clear_title="title" in given and not self.title,
-            tags=tuple(self.tags) if self.tags is not None else None,
-            expires_at=self.expires_at,
-            clear_expiry="expires_at" in given and self.expires_at is None,
-            redirect_type=self.redirect_type,
-            forward_query=self.forward_query,
-            disabled=self.disabled,
-        )
 
 
 class LinkResponse(BaseModel):
@@ -136,33 +108,6 @@ class PublicLinkResponse(BaseModel):
         status = link.status(now)
         url = None if status is LinkStatus.DELETED else link.target.url
         return cls(code=link.code, domain=link.domain, short_url=short_url, url=url, status=status)
-
-
-class LinkPageResponse(BaseModel):
-    links: list[LinkResponse]
-    next_cursor: str | None
-
-
-class HistoryEntryResponse(BaseModel):
-    changed_at: str
-    changed_by: str | None
-    old_url: str
-    new_url: str
-    version: int
-
-    @classmethod
-    def of(cls, entry: HistoryEntry) -> Self:
-        return cls(
-            changed_at=iso(entry.changed_at),
-            changed_by=entry.changed_by,
-            old_url=entry.old_url,
-            new_url=entry.new_url,
-            version=entry.version,
-        )
-
-
-class HistoryResponse(BaseModel):
-    history: list[HistoryEntryResponse]
 
 
 def iso(moment: datetime) -> str:

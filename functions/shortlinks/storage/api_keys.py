@@ -6,33 +6,22 @@ from datetime import UTC, date, datetime
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shortlinks.domain.access import Role
 from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.keys import ApiKey
 from shortlinks.storage.keys import API_KEY_SK, API_KEYS_GSI1PK, api_key_gsi1sk, api_key_pk
+from shortlinks.storage.models import Gsi1Index, bind
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-class _KeysByCreation(GlobalSecondaryIndex["ApiKeyItem"]):  # type: ignore[no-untyped-call]
-    """gsi1: every key (``gsi1pk = APIKEYS``), ordered by ``<created_at>#<key_id>``."""
-
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class ApiKeyItem(Model):
     """One API key's record. ``pk = APIKEY#<sha256 of the key>``, ``sk = APIKEY``. Never the key itself."""
 
     class Meta:
-        table_name = "unbound"  # replaced by bind_api_key_item()
+        table_name = "unbound"  # replaced by models.bind()
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -46,30 +35,12 @@ class ApiKeyItem(Model):
     create_rate_limit = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    by_creation = _KeysByCreation()
-
-
-def bind_api_key_item(table_name: str, region: str, host: str | None) -> type[ApiKeyItem]:
-    """An ``ApiKeyItem`` class bound to one table, with its own connection."""
-    meta = type(
-        "Meta",
-        (),
-        {
-            "table_name": table_name,
-            "region": region,
-            "host": host,
-            # The authorizer sits in front of every /v1 request: fail fast rather than hold callers for 15 s / 30 s.
-            "connect_timeout_seconds": 2,
-            "read_timeout_seconds": 2,
-            "max_retry_attempts": 2,
-        },
-    )
-    return type("BoundApiKeyItem", (ApiKeyItem,), {"Meta": meta, "__module__": __name__})
+    by_creation = Gsi1Index()
 
 
 class DynamoKeyRepository:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
-        self._item = bind_api_key_item(table_name, region, endpoint)
+        self._item = bind(ApiKeyItem, table_name, region, endpoint)
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""

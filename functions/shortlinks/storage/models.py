@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
-class _OwnerIndex(GlobalSecondaryIndex["LinkItem"]):  # type: ignore[no-untyped-call]
-    """gsi1: an owner's links, newest first."""
+class Gsi1Index(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """gsi1: an owner's links newest first (``OWNER#<key_id>``), and every API key (``APIKEYS``)."""
 
     class Meta:
         index_name = "gsi1"
@@ -33,7 +35,7 @@ class LinkItem(Model):
     """One link. ``pk = LINK#<domain>#<code>``, ``sk = LINK``; owned links also carry the gsi1/gsi2 keys."""
 
     class Meta:
-        table_name = "unbound"  # replaced by bind_link_item()
+        table_name = "unbound"  # replaced by bind()
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -56,7 +58,7 @@ class LinkItem(Model):
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
     # pynamodb copies each index onto every subclass, so each bound class queries its own table.
-    by_owner = _OwnerIndex()
+    by_owner = Gsi1Index()
     by_url = _UrlIndex()
 
 
@@ -88,7 +90,8 @@ class RateItem(Model):
     ttl = NumberAttribute(null=True)
 
 
-def _meta(table_name: str, region: str, host: str | None) -> type:
+def bound_meta(table_name: str, region: str, host: str | None) -> type:
+    """A model ``Meta`` bound to one table, with timeouts for a caller who is waiting."""
     return type(
         "Meta",
         (),
@@ -104,21 +107,10 @@ def _meta(table_name: str, region: str, host: str | None) -> type:
     )
 
 
-def bind_link_item(table_name: str, region: str, host: str | None) -> type[LinkItem]:
-    """A ``LinkItem`` class bound to one table, with its indexes. Its connection (and client) is its own."""
-    return type(
-        "BoundLinkItem",
-        (LinkItem,),
-        {
-            "Meta": _meta(table_name, region, host),
-            "__module__": __name__,
-        },
+def bind[M: Model](model: type[M], table_name: str, region: str, host: str | None) -> type[M]:
+    """``model`` bound to one table. Each bound class has its own connection unless ``share_client`` joins it
+    to another's (storage.repository)."""
+    bound: type[M] = type(
+        f"Bound{model.__name__}", (model,), {"Meta": bound_meta(table_name, region, host), "__module__": __name__}
     )
-
-
-def bind_history_item(table_name: str, region: str, host: str | None) -> type[HistoryItem]:
-    return type("BoundHistoryItem", (HistoryItem,), {"Meta": _meta(table_name, region, host), "__module__": __name__})
-
-
-def bind_rate_item(table_name: str, region: str, host: str | None) -> type[RateItem]:
-    return type("BoundRateItem", (RateItem,), {"Meta": _meta(table_name, region, host), "__module__": __name__})
+    return bound

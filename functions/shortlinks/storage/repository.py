@@ -27,14 +27,7 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import (
-    HistoryItem,
-    LinkItem,
-    RateItem,
-    bind_history_item,
-    bind_link_item,
-    bind_rate_item,
-)
+from shortlinks.storage.models import HistoryItem, LinkItem, RateItem, bind
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
 _TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
@@ -43,8 +36,8 @@ _CONFLICT = "ConditionalCheckFailedException"
 
 class DynamoLinkRepository:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
-        self._item = bind_link_item(table_name, region, endpoint)
-        self._history = bind_history_item(table_name, region, endpoint)
+        self._item = bind(LinkItem, table_name, region, endpoint)
+        self._history = bind(HistoryItem, table_name, region, endpoint)
         # One botocore client per container: every model on this table (and transactions) shares the link
         # model's connection, because each pynamodb connection would otherwise build its own client (~60 ms).
         share_client(self._history, self._item)
@@ -61,9 +54,9 @@ class DynamoLinkRepository:
                 raise CodeTaken.alias(link.code) from None
             raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
 
-    def get(self, domain: str, code: str) -> Link | None:
+    def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
         try:
-            item = self._item.get(link_pk(domain, code), LINK_SK)
+            item = self._item.get(link_pk(domain, code), LINK_SK, consistent_read=consistent)
         except DoesNotExist:
             return None
         except GetError as exc:
@@ -221,7 +214,7 @@ class DynamoRateLimiter:
         *,
         share_with: DynamoLinkRepository | None = None,
     ) -> None:
-        self._item = bind_rate_item(table_name, region, endpoint)
+        self._item = bind(RateItem, table_name, region, endpoint)
         if share_with is not None:
             share_client(self._item, share_with._item)
 
