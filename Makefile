@@ -12,11 +12,13 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: run test lint typecheck unit integration e2e infra build bench clean
 
-$(BIN)/.installed: requirements.txt functions/requirements.txt
+$(BIN)/.installed: requirements.txt functions/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is required (python3.13 on PATH or pyenv's 3.13)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# The project itself, editable, without dependencies (requirements.txt pins them): gives .venv/bin/shortlinks
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
 ## run: serve every route of template.yaml at http://127.0.0.1:3000 with an embedded DynamoDB

@@ -15,6 +15,7 @@ import importlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 class Context:
@@ -32,6 +33,14 @@ class Context:
         return 5000
 
 
+def status_of(response: dict[str, Any]) -> int:
+    """An HTTP status, or for the authorizer 200 when it recognised the bench key and 401 otherwise."""
+    if "isAuthorized" in response:
+        recognised = response["isAuthorized"] and response.get("context", {}).get("auth") == "key"
+        return 200 if recognised else 401
+    return int(response["statusCode"])
+
+
 def main(module_name: str, event_path: str) -> None:
     with open(event_path, encoding="utf-8") as handle:
         event = json.load(handle)
@@ -46,7 +55,7 @@ def main(module_name: str, event_path: str) -> None:
         json.dumps(
             {
                 "module": module_name,
-                "status": response["statusCode"],
+                "status": status_of(response),
                 "init_ms": (imported - setup_done) * 1000,
                 "first_request_ms": (served - imported) * 1000,
                 "total_ms": (served - setup_done) * 1000,

@@ -32,14 +32,30 @@ class Cost:
 
 
 def lambda_design(
-    operation: str, warm_us: float, memory_mb: int, read_units: float, write_units: float, log_bytes: int
+    operation: str,
+    warm_us: float,
+    memory_mb: int,
+    read_units: float,
+    write_units: float,
+    log_bytes: int,
+    authorizer_us: float | None = None,
 ) -> Cost:
-    """HTTP API + Lambda (arm64) + DynamoDB on-demand + CloudWatch Logs, per million requests."""
+    """HTTP API + Lambda (arm64) + DynamoDB on-demand + CloudWatch Logs, per million requests.
+
+    ``authorizer_us``: the route sits behind the Lambda authorizer, one more invocation per request (its
+    per-container cache answers most of them without DynamoDB, so it is billed at its warm cached time).
+    """
     dynamodb_ms = ASSUMED_PUT_ITEM_MS if write_units else ASSUMED_GET_ITEM_MS
     billed_ms = math.ceil(warm_us / 1000 + dynamodb_ms)
+    gb = memory_mb / 1024
+    lambda_cost = LAMBDA_REQUEST_PER_MILLION + billed_ms / 1000 * gb * LAMBDA_ARM_PER_GB_SECOND * 1e6
+    if authorizer_us is not None:
+        authorizer_ms = math.ceil(authorizer_us / 1000)
+        lambda_cost += LAMBDA_REQUEST_PER_MILLION + authorizer_ms / 1000 * gb * LAMBDA_ARM_PER_GB_SECOND * 1e6
+        log_bytes += LAMBDA_PLATFORM_LOG_BYTES
     parts = {
         "api": HTTP_API_PER_MILLION,
-        "lambda": LAMBDA_REQUEST_PER_MILLION + billed_ms / 1000 * memory_mb / 1024 * LAMBDA_ARM_PER_GB_SECOND * 1e6,
+        "lambda": lambda_cost,
         "dynamodb": read_units * DYNAMODB_READ_UNIT_PER_MILLION + write_units * DYNAMODB_WRITE_UNIT_PER_MILLION,
         "logs": (log_bytes + LAMBDA_PLATFORM_LOG_BYTES) * 1e6 / 1024**3 * LOGS_INGEST_PER_GB,
     }

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from local.template import ROOT, resolve_environment, routes
+from local.template import ROOT, function_specs, resolve_environment
 
 BENCH_TABLE = "shortlinks-bench"
 BENCH_DOMAIN = "bench.example"
@@ -23,8 +23,23 @@ HANDLERS = {
     "redirect": "shortlinks.handlers.redirect",
     "create": "shortlinks.handlers.create",
     "expand": "shortlinks.handlers.expand",
+    "links": "shortlinks.handlers.links",
+    "keys": "shortlinks.handlers.keys",
+    "authorizer": "shortlinks.handlers.authorizer",
 }
-_FUNCTION_IDS = {"redirect": "RedirectFunction", "create": "CreateFunction", "expand": "ExpandFunction"}
+FUNCTION_IDS = {
+    "redirect": "RedirectFunction",
+    "create": "CreateFunction",
+    "expand": "ExpandFunction",
+    "links": "LinksFunction",
+    "keys": "KeysFunction",
+    "authorizer": "AuthorizerFunction",
+}
+# The bench's API key: an admin whose record the bench puts in the table (authorizer) and whose context the
+# other functions' events carry (as the authorizer would have set it).
+BENCH_KEY = "sl_" + "B" * 43
+BENCH_KEY_ID = "key_BenchAdmin01"
+ADMIN_CONTEXT = {"lambda": {"auth": "key", "key_id": BENCH_KEY_ID, "role": "admin", "create_rate_limit": 0}}
 
 
 @dataclass
@@ -44,9 +59,9 @@ class FakeContext:
 def function_environment(name: str, dynamodb_endpoint: str | None) -> dict[str, str]:
     """The environment Lambda would give function ``name`` (from template.yaml), pointed at the bench table."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "SHORT_", "TABLE_", "DYNAMODB_"))}
-    if name in _FUNCTION_IDS:
-        route = next(r for r in routes() if r.function == _FUNCTION_IDS[name])
-        env |= resolve_environment(route.environment, table_name=BENCH_TABLE)
+    if name in FUNCTION_IDS:
+        spec = function_specs()[FUNCTION_IDS[name]]
+        env |= resolve_environment(spec.environment, table_name=BENCH_TABLE)
     env |= {
         "TABLE_NAME": BENCH_TABLE,
         "SHORT_BASE_URL": f"https://{BENCH_DOMAIN}",
@@ -73,10 +88,20 @@ def event_for(name: str) -> dict[str, Any]:
         event = _load("create_link.json")
         event["body"] = json.dumps({"url": BENCH_URL})
         event["isBase64Encoded"] = False
-    else:
+    elif name == "expand":
         event = _load("expand.json")
         event["rawQueryString"] = f"code={BENCH_CODE}"
         event["queryStringParameters"] = {"code": BENCH_CODE}
+    elif name == "links":
+        event = _load("get_link.json")
+        event["pathParameters"] = {"code": BENCH_CODE}
+    elif name == "keys":
+        event = _load("list_keys.json")
+    else:
+        event = _load("authorizer.json")
+        event["headers"] = {**event.get("headers", {}), "authorization": f"Bearer {BENCH_KEY}"}
+    if name in ("create", "links", "keys"):
+        event["requestContext"]["authorizer"] = ADMIN_CONTEXT
     event["headers"] = {**event.get("headers", {}), "host": BENCH_DOMAIN}
     event["requestContext"]["domainName"] = BENCH_DOMAIN
     return event
@@ -93,6 +118,24 @@ def ensure_paths() -> None:
             sys.path.insert(0, path)
 
 
+def key_item() -> dict[str, Any]:
+    """The bench key's record as storage.api_keys writes it (only its hash identifies it)."""
+    import hashlib
+
+    return {
+        "pk": {"S": f"APIKEY#{hashlib.sha256(BENCH_KEY.encode()).hexdigest()}"},
+        "sk": {"S": "APIKEY"},
+        "entity": {"S": "apikey"},
+        "key_id": {"S": BENCH_KEY_ID},
+        "name": {"S": "bench"},
+        "role": {"S": "admin"},
+        "created_at": {"S": "2026-11-25T12:00:00.000Z"},
+        "revoked": {"BOOL": False},
+        "gsi1pk": {"S": "APIKEYS"},
+        "gsi1sk": {"S": f"2026-11-25T12:00:00.000Z#{BENCH_KEY_ID}"},
+    }
+
+
 def link_item() -> dict[str, Any]:
     """The bench link as DynamoDB stores it (what storage.repository writes)."""
     return {
@@ -105,4 +148,7 @@ def link_item() -> dict[str, Any]:
         "redirect_type": {"N": "302"},
         "forward_query": {"BOOL": True},
         "created_at": {"S": "2026-11-25T12:00:00.000Z"},
+        "owner": {"S": BENCH_KEY_ID},
+        "state": {"S": "active"},
+        "version": {"N": "1"},
     }

@@ -14,7 +14,14 @@ from pathlib import Path
 from local.template import ROOT
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
-FUNCTIONS = {"redirect": "RedirectFunction", "create": "CreateFunction", "expand": "ExpandFunction"}
+FUNCTIONS = {
+    "redirect": "RedirectFunction",
+    "create": "CreateFunction",
+    "expand": "ExpandFunction",
+    "links": "LinksFunction",
+    "keys": "KeysFunction",
+    "authorizer": "AuthorizerFunction",
+}
 MB = 1024 * 1024
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from local.template import ROOT
+from shortlinks.domain.keys import generate_key
 
 DURATION_S = int(os.environ.get("BENCH_DURATION", "30"))
 CONNECTIONS = 16
@@ -43,14 +44,19 @@ def measure() -> list[Throughput]:
 
 def _local_server() -> Throughput:
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
+    admin_key = generate_key()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "SHORTLINKS_BOOTSTRAP_ADMIN_KEY": admin_key}
     server = subprocess.Popen(
         [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(base + "/v1/expand?code=none")
-        created = httpx.post(base + "/v1/links", json={"url": "https://example.org/landing", "alias": "bench"})
+        created = httpx.post(
+            base + "/v1/links",
+            json={"url": "https://example.org/landing", "alias": "bench"},
+            headers={"Authorization": f"Bearer {admin_key}"},
+        )
         created.raise_for_status()
         return _wrk("local server: GET /bench (302)", base + "/bench")
     finally:

@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.coldstart import lambda_like_environment
-from bench.fixtures import HANDLERS, event_for, link_item
+from bench.fixtures import HANDLERS, event_for, key_item, link_item
 from local.template import ROOT
 
 BUDGET_REDIRECT = 1.5
-_ANSWERS: dict[str, dict[str, Any]] = {"GetItem": {"Item": link_item()}, "PutItem": {}}
+_ANSWERS: dict[str, dict[str, Any]] = {
+    "GetItem": {"Item": link_item()},
+    "PutItem": {},
+    # pynamodb's update asks for ALL_NEW: a rate counter after one hit.
+    "UpdateItem": {"Attributes": {"pk": {"S": "RATE#bench"}, "sk": {"S": "0"}, "hits": {"N": "1"}}},
+    "Query": {"Items": [], "Count": 0, "ScannedCount": 0},
+}
+# The authorizer reads a key record, not a link.
+_KEY_ANSWERS: dict[str, dict[str, Any]] = {"GetItem": {"Item": key_item()}, "UpdateItem": {"Attributes": key_item()}}
 
 
 @dataclass
@@ -33,9 +41,12 @@ class Warm:
 def measure() -> dict[str, Warm]:
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
-        answers = Path(scratch) / "answers.json"
-        answers.write_text(json.dumps(_ANSWERS), encoding="utf-8")
+        link_answers = Path(scratch) / "answers.json"
+        link_answers.write_text(json.dumps(_ANSWERS), encoding="utf-8")
+        key_answers = Path(scratch) / "key-answers.json"
+        key_answers.write_text(json.dumps(_KEY_ANSWERS), encoding="utf-8")
         for name, module in HANDLERS.items():
+            answers = key_answers if name == "authorizer" else link_answers
             event = Path(scratch) / f"{name}.json"
             event.write_text(json.dumps(event_for(name)), encoding="utf-8")
             completed = subprocess.run(

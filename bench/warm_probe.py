@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from bench.canned import answer_in_process
-from bench.coldstart_probe import Context
+from bench.coldstart_probe import Context, status_of
 
 ITERATIONS = 2000
 REPEATS = 7
@@ -30,6 +30,15 @@ def _client_of(name: str, module: Any) -> Any:
     if name == "baseline":
         return module._client
     return module.repository._item._get_connection().connection.client
+
+
+def _clients_of(name: str, module: Any) -> list[Any]:
+    """Every botocore client the handler module holds (create has a rate limiter beside its repository)."""
+    clients = [_client_of(name, module)]
+    limiter = getattr(module, "rate_limiter", None)
+    if limiter is not None:
+        clients.append(limiter._item._get_connection().connection.client)
+    return list({id(client): client for client in clients}.values())  # shared clients are answered once
 
 
 def _redirect_logs(stream: Any) -> None:
@@ -46,15 +55,19 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
     with open(answers_path, encoding="utf-8") as handle:
         answers = json.load(handle)
     module = importlib.import_module(module_name)
-    calls = answer_in_process(_client_of(name, module), answers)
+    counters = [answer_in_process(client, answers) for client in _clients_of(name, module)]
     context = Context()
 
     captured = io.StringIO()
     _redirect_logs(captured)
     with contextlib.redirect_stdout(captured):
-        calls.clear()
+        for counter in counters:
+            counter.clear()
         response = module.lambda_handler(event, context)
-        one_request_calls = dict(calls)
+        one_request_calls: dict[str, int] = {}
+        for counter in counters:
+            for operation, count in counter.items():
+                one_request_calls[operation] = one_request_calls.get(operation, 0) + count
         log_bytes = len(captured.getvalue().encode())
 
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
@@ -71,7 +84,7 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
     print(
         json.dumps(
             {
-                "status": response["statusCode"],
+                "status": status_of(response),
                 "us_per_invocation": statistics.median(batches),
                 "calls": one_request_calls,
                 "log_bytes": log_bytes,

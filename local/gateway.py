@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import secrets
 from collections.abc import Mapping
@@ -117,6 +118,41 @@ def http_api_event(request: Request, match: RouteMatch, *, request_id: str, now:
     else:
         event["isBase64Encoded"] = False
     return event
+
+
+def authorizer_event(route_event: Mapping[str, Any], *, region: str, identity_source: list[str]) -> dict[str, Any]:
+    """The payload format 2.0 event HTTP API sends a Lambda authorizer before ``route_event``'s route.
+
+    The same request facts as the route's event, without the body, plus ``type``, ``routeArn`` and the values of
+    the authorizer's identity sources.
+    """
+    context = route_event["requestContext"]
+    method, _, path = str(route_event["routeKey"]).partition(" ")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{API_ID}/{STAGE}/{method}{path}",
+        "identitySource": identity_source,
+        "routeKey": route_event["routeKey"],
+        "rawPath": route_event["rawPath"],
+        "rawQueryString": route_event["rawQueryString"],
+    }
+    for optional in ("cookies", "headers", "queryStringParameters", "pathParameters"):
+        if optional in route_event:
+            event[optional] = copy.deepcopy(route_event[optional])
+    event["requestContext"] = copy.deepcopy(context)
+    return event
+
+
+def simple_authorizer_result(result: Any) -> tuple[bool, dict[str, Any]]:
+    """``(isAuthorized, context)`` from an authorizer's simple response; ``MalformedResult`` when it is not one
+    (API Gateway answers 500)."""
+    if not isinstance(result, Mapping) or not isinstance(result.get("isAuthorized"), bool):
+        raise MalformedResult("a simple response must be an object with a boolean isAuthorized")
+    context = result.get("context") or {}
+    if not isinstance(context, Mapping):
+        raise MalformedResult("the authorizer's context must be an object")
+    return result["isAuthorized"], dict(context)
 
 
 def http_response(result: Any, request_id: str) -> Response:

@@ -24,11 +24,29 @@ from typing import Any, Self
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from local.admin_key import BOOTSTRAP_ADMIN_KEY_VARIABLE, ensure_admin_key
 from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
-from local.functions import LocalFunction, load_function
-from local.gateway import MAX_BODY_BYTES, MalformedResult, gateway_error, http_api_event, http_response, raw_target
+from local.functions import LocalFunction, environment_set, load_function
+from local.gateway import (
+    MAX_BODY_BYTES,
+    MalformedResult,
+    authorizer_event,
+    gateway_error,
+    http_api_event,
+    http_response,
+    raw_target,
+    simple_authorizer_result,
+)
 from local.routing import Router
-from local.template import TEMPLATE_PATH, Route, load_template, resolve_environment, routes
+from local.template import (
+    TEMPLATE_PATH,
+    Authorizer,
+    FunctionSpec,
+    function_specs,
+    load_template,
+    resolve_environment,
+    routes,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -40,11 +58,12 @@ log = logging.getLogger("local")
 
 
 class Gateway:
-    """The WSGI application playing API Gateway: route, build the event, invoke, translate the result."""
+    """The WSGI application playing API Gateway: route, authorize, build the event, invoke, translate the result."""
 
-    def __init__(self, router: Router, functions: Mapping[str, LocalFunction]) -> None:
+    def __init__(self, router: Router, functions: Mapping[str, LocalFunction], region: str = DEFAULT_REGION) -> None:
         self._router = router
         self._functions = functions
+        self._region = region
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -69,6 +88,10 @@ class Gateway:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return gateway_error(413, "Request Entity Too Large", request_id)
         event = http_api_event(request, match, request_id=request_id, now=datetime.now(UTC))
+        if match.route.authorizer is not None:
+            refusal = self._authorize(match.route.authorizer, event, request_id)
+            if refusal is not None:
+                return refusal
         function = self._functions[match.route.function]
         try:
             result = function.invoke(event, request_id)
@@ -81,6 +104,43 @@ class Gateway:
             log.error("%s returned a malformed response (%s); API Gateway answers 502", function.name, exc)
             return gateway_error(502, "Internal Server Error", request_id)
 
+    def _authorize(self, authorizer: Authorizer, event: dict[str, Any], request_id: str) -> Response | None:
+        """Run the route's Lambda authorizer as HTTP API does. ``None``: authorized, and the authorizer's context is
+        now the event's ``requestContext.authorizer.lambda``; otherwise API Gateway's own refusal.
+
+        Missing identity sources: 401 without calling the authorizer. ``isAuthorized: false``: 403. An authorizer
+        that raises or answers something else: 500. API Gateway's result cache (``ReauthorizeEvery``) is not
+        emulated: the authorizer runs for every request.
+        """
+        identity = _identity_source(authorizer, event)
+        if identity is None:
+            return gateway_error(401, "Unauthorized", request_id)
+        function = self._functions[authorizer.function]
+        try:
+            result = function.invoke(authorizer_event(event, region=self._region, identity_source=identity), request_id)
+            authorized, context = simple_authorizer_result(result)
+        except MalformedResult as exc:
+            log.error("%s returned a malformed authorizer response (%s); API Gateway answers 500", function.name, exc)
+            return gateway_error(500, "Internal Server Error", request_id)
+        except Exception:
+            log.exception("%s raised; API Gateway answers 500", function.name)
+            return gateway_error(500, "Internal Server Error", request_id)
+        if not authorized:
+            return gateway_error(403, "Forbidden", request_id)
+        event["requestContext"]["authorizer"] = {"lambda": context}
+        return None
+
+
+def _identity_source(authorizer: Authorizer, event: Mapping[str, Any]) -> list[str] | None:
+    """The values of the authorizer's identity sources, or ``None`` when one is missing or empty."""
+    headers = event.get("headers") or {}
+    parameters = event.get("queryStringParameters") or {}
+    values = [headers.get(name) for name in authorizer.identity_headers]
+    values += [parameters.get(name) for name in authorizer.identity_query_strings]
+    if not all(values):
+        return None
+    return [str(value) for value in values]
+
 
 class _RequestHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -92,6 +152,10 @@ class LocalServer:
 
     ``dynamodb_endpoint=None`` embeds a moto DynamoDB in this process; otherwise the table is created at the
     endpoint unless it exists. ``env_overrides`` is laid over every function's environment last.
+
+    The table gets an admin API key on start (``admin_key`` after ``bind()``): ``admin_key`` given here is
+    registered as it is (a test's known key); otherwise one is generated, unless the table already has an active
+    admin key, which is then ``None``.
     """
 
     def __init__(
@@ -103,14 +167,21 @@ class LocalServer:
         table_name: str = DEFAULT_TABLE_NAME,
         env_overrides: Mapping[str, str] | None = None,
         template_path: Path = TEMPLATE_PATH,
+        admin_key: str | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.admin_key = admin_key
+        self._chosen_admin_key = admin_key
+        self.region = DEFAULT_REGION  # until bind() reads the environment
         self.table_name = table_name
         self._dynamodb_endpoint = dynamodb_endpoint
         self._env_overrides = dict(env_overrides or {})
         self._template = load_template(template_path)
         self._routes = routes(self._template)
         self._router = Router(self._routes)  # refuses duplicate routes before anything starts
+        for authorizer in {route.authorizer for route in self._routes if route.authorizer is not None}:
+            if authorizer.payload_format_version != "2.0" or not authorizer.simple_responses:
+                raise ValueError(f"authorizer {authorizer.name}: only payload 2.0 with simple responses runs locally")
         self._embedded: EmbeddedDynamoDB | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,16 +219,22 @@ class LocalServer:
             self._server = self._listen()  # first: a taken port is the likeliest failure, and the cheapest to find
             credentials = self._credentials()
             region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+            self.region = region
             if self._dynamodb_endpoint is None:
                 self._embedded = EmbeddedDynamoDB()
                 self._embedded.start()
             keys = {k: v for k, v in credentials.items() if v is not None}
             ensure_table(dynamodb_client(self.dynamodb_endpoint, region, keys), self.table_name)
             base_environment = self._local_environment(region, credentials)
-            for route in self._routes:
-                if route.function not in self.functions:
-                    self.functions[route.function] = self._load(route, region, base_environment)
-            self._server.app = Gateway(self._router, self.functions)
+            with environment_set(base_environment):  # the storage adapter's client reads region and credentials
+                endpoint, chosen = self.dynamodb_endpoint, self._chosen_admin_key
+                self.admin_key = ensure_admin_key(self.table_name, region, endpoint, chosen)
+            specs = function_specs(self._template)
+            needed = [route.function for route in self._routes]
+            needed += [route.authorizer.function for route in self._routes if route.authorizer is not None]
+            for function in dict.fromkeys(needed):
+                self.functions[function] = self._load(specs[function], region, base_environment)
+            self._server.app = Gateway(self._router, self.functions, region)
         except BaseException:
             self.stop()
             raise
@@ -223,24 +300,26 @@ class LocalServer:
             # The short domain is SHORT_BASE_URL's host, so it must name this very server, port included.
             "SHORT_BASE_URL": os.environ.get("SHORT_BASE_URL") or self.url,
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
+            # Set in your shell, it wins over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once).
+            **({"AUTH_CACHE_SECONDS": cache} if (cache := os.environ.get("AUTH_CACHE_SECONDS")) else {}),
         }
 
-    def _load(self, route: Route, region: str, local_environment: Mapping[str, str | None]) -> LocalFunction:
+    def _load(self, spec: FunctionSpec, region: str, local_environment: Mapping[str, str | None]) -> LocalFunction:
         environment: dict[str, str | None] = {
-            **resolve_environment(route.environment, table_name=self.table_name, template=self._template),
-            "AWS_LAMBDA_FUNCTION_NAME": route.function,
+            **resolve_environment(spec.environment, table_name=self.table_name, template=self._template),
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(route.memory_size),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
             **local_environment,
             **self._env_overrides,
         }
         return load_function(
-            route.function,
-            route.handler,
-            route.code_uri,
+            spec.function,
+            spec.handler,
+            spec.code_uri,
             environment,
-            memory_size=route.memory_size,
-            timeout=route.timeout,
+            memory_size=spec.memory_size,
+            timeout=spec.timeout,
             region=region,
         )
 
@@ -273,21 +352,34 @@ def main() -> None:
         int(port),
         dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
         table_name=os.environ.get("TABLE_NAME") or DEFAULT_TABLE_NAME,
+        admin_key=os.environ.get(BOOTSTRAP_ADMIN_KEY_VARIABLE) or None,
     )
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` and process managers stop it cleanly too
     try:
         server.bind()
     except KeyboardInterrupt:
         return
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise SystemExit(f"python -m local: {exc}") from None
     store = "embedded moto" if server.embedded_dynamodb else "DYNAMODB_ENDPOINT"
+    cli = (
+        f"DYNAMODB_ENDPOINT={server.dynamodb_endpoint} TABLE_NAME={server.table_name} AWS_REGION={server.region} "
+        ".venv/bin/shortlinks keys"
+    )
+    if server.admin_key is not None:
+        keys = (
+            f"  Admin API key: {server.admin_key}\n"
+            "  Try:\n"
+            f"    curl -i -X POST {server.url}/v1/links -H 'authorization: Bearer {server.admin_key}' "
+            """-H 'content-type: application/json' -d '{"url":"https://example.org/some/long/path"}'\n"""
+        )
+    else:
+        keys = "  The table already has an admin API key; the key is not stored, so it cannot be shown.\n"
     print(
         f"shortlinks is serving {', '.join(server.route_keys)} at {server.url}\n"
         f"  DynamoDB: {server.dynamodb_endpoint} ({store}), table {server.table_name}\n"
-        "  Try:\n"
-        f"    curl -i -X POST {server.url}/v1/links -H 'content-type: application/json' "
-        """-d '{"url":"https://example.org/some/long/path"}'\n"""
+        f"{keys}"
+        f"  Manage keys: {cli} list | create --name NAME --role admin|member | revoke KEY_ID\n"
         "  Ctrl-C stops it.",
         flush=True,
     )

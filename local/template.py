@@ -45,12 +45,10 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Route:
-    """One HttpApi event: ``method`` (or ANY) on ``path`` served by ``function``."""
+class FunctionSpec:
+    """What it takes to run one ``AWS::Serverless::Function``: its handler, code, environment and limits."""
 
-    function: str
-    method: str
-    path: str
+    function: str  # the logical id
     handler: str
     code_uri: Path
     environment: dict[str, Any]
@@ -58,21 +56,69 @@ class Route:
     timeout: int = 3
 
 
-def routes(template: dict[str, Any] | None = None) -> list[Route]:
-    """Every HttpApi route in the template, with its function's handler, code directory and environment."""
+@dataclass(frozen=True)
+class Authorizer:
+    """A Lambda authorizer of an HttpApi (``Auth.Authorizers.<name>`` with a ``FunctionArn``)."""
+
+    name: str
+    function: str  # logical id of the authorizer function
+    payload_format_version: str
+    simple_responses: bool
+    identity_headers: tuple[str, ...] = ()  # lower-case header names, from Identity.Headers
+    identity_query_strings: tuple[str, ...] = ()
+    result_ttl_seconds: int = 300  # Identity.ReauthorizeEvery; API Gateway's default when it is left out
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HttpApi event: ``method`` (or ANY) on ``path`` served by ``function``, behind ``authorizer`` (if any)."""
+
+    function: str
+    method: str
+    path: str
+    handler: str
+    code_uri: Path
+    environment: dict[str, Any]
+    memory_size: int = 128
+    timeout: int = 3
+    authorizer: Authorizer | None = None
+
+
+def function_specs(template: dict[str, Any] | None = None) -> dict[str, FunctionSpec]:
+    """Every function in the template by logical id, with the Globals applied."""
     template = template or load_template()
     globals_fn = (template.get("Globals") or {}).get("Function") or {}
-    found: list[Route] = []
+    specs: dict[str, FunctionSpec] = {}
     for logical_id, resource in template["Resources"].items():
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         props = resource.get("Properties") or {}
-        environment = {
-            **((globals_fn.get("Environment") or {}).get("Variables") or {}),
-            **((props.get("Environment") or {}).get("Variables") or {}),
-        }
-        code_uri = ROOT / str(props.get("CodeUri") or globals_fn.get("CodeUri") or ".")
-        for event in (props.get("Events") or {}).values():
+        specs[logical_id] = FunctionSpec(
+            function=logical_id,
+            handler=str(props.get("Handler") or globals_fn["Handler"]),
+            code_uri=ROOT / str(props.get("CodeUri") or globals_fn.get("CodeUri") or "."),
+            environment={
+                **((globals_fn.get("Environment") or {}).get("Variables") or {}),
+                **((props.get("Environment") or {}).get("Variables") or {}),
+            },
+            memory_size=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
+            timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
+        )
+    return specs
+
+
+def routes(template: dict[str, Any] | None = None) -> list[Route]:
+    """Every HttpApi route in the template, with its function's handler, code directory and environment, and the
+    authorizer API Gateway runs first: the event's ``Auth.Authorizer`` (``NONE``: none), else its API's
+    ``DefaultAuthorizer``."""
+    template = template or load_template()
+    specs = function_specs(template)
+    found: list[Route] = []
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        spec = specs[logical_id]
+        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
             if event.get("Type") != "HttpApi":
                 continue
             event_props = event.get("Properties") or {}
@@ -81,14 +127,47 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
                     function=logical_id,
                     method=str(event_props.get("Method", "ANY")).upper(),
                     path=str(event_props["Path"]),
-                    handler=str(props.get("Handler") or globals_fn["Handler"]),
-                    code_uri=code_uri,
-                    environment=environment,
-                    memory_size=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
-                    timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
+                    handler=spec.handler,
+                    code_uri=spec.code_uri,
+                    environment=spec.environment,
+                    memory_size=spec.memory_size,
+                    timeout=spec.timeout,
+                    authorizer=_route_authorizer(template, event_props),
                 )
             )
     return found
+
+
+def _route_authorizer(template: dict[str, Any], event_props: dict[str, Any]) -> Authorizer | None:
+    api_ref = event_props.get("ApiId")
+    if api_ref is None:  # SAM's implicit API takes its settings from Globals.HttpApi
+        api_props = (template.get("Globals") or {}).get("HttpApi") or {}
+    elif isinstance(api_ref, dict) and "Ref" in api_ref:
+        api_props = template["Resources"][api_ref["Ref"]].get("Properties") or {}
+    else:
+        raise ValueError(f"ApiId {api_ref!r}: only !Ref to an HttpApi of this template can be resolved locally")
+    auth = api_props.get("Auth") or {}
+    name = (event_props.get("Auth") or {}).get("Authorizer") or auth.get("DefaultAuthorizer")
+    if name is None or name == "NONE":
+        return None
+    config = (auth.get("Authorizers") or {}).get(name)
+    if config is None:
+        raise ValueError(f"route {event_props.get('Path')}: no authorizer named {name!r} on its API")
+    function_arn = config.get("FunctionArn")
+    if not (isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn):
+        raise ValueError(
+            f"authorizer {name}: only Lambda authorizers with FunctionArn: !GetAtt <Function>.Arn run locally"
+        )
+    identity = config.get("Identity") or {}
+    return Authorizer(
+        name=str(name),
+        function=str(function_arn["Fn::GetAtt"][0]),
+        payload_format_version=str(config.get("AuthorizerPayloadFormatVersion", "")),
+        simple_responses=bool(config.get("EnableSimpleResponses", False)),
+        identity_headers=tuple(str(header).lower() for header in identity.get("Headers") or ()),
+        identity_query_strings=tuple(str(parameter) for parameter in identity.get("QueryStrings") or ()),
+        result_ttl_seconds=int(identity.get("ReauthorizeEvery", 300)),
+    )
 
 
 def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -22,6 +22,9 @@ class Settings:
     permanent_redirect_max_age: int = 300
     temporary_redirect_max_age: int = 0
     blocked_hosts: frozenset[str] = frozenset()  # more hosts refused as destinations (other short domains)
+    allow_anonymous_create: bool = False  # POST /v1/links without an API key (such links have no owner)
+    default_create_rate_limit: int = 60  # links a key may create per minute, unless its record says otherwise
+    auth_cache_seconds: int = 60  # how long the authorizer trusts what it read about a key
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +46,9 @@ class Settings:
             code_length=_int(env, "CODE_LENGTH", 7, 5, 32),
             permanent_redirect_max_age=_int(env, "PERMANENT_REDIRECT_MAX_AGE", 300, 0, 86400),
             temporary_redirect_max_age=_int(env, "TEMPORARY_REDIRECT_MAX_AGE", 0, 0, 86400),
+            allow_anonymous_create=_bool(env, "ALLOW_ANONYMOUS_CREATE", default=False),
+            default_create_rate_limit=_int(env, "CREATE_RATE_LIMIT_PER_MINUTE", 60, 1, 100000),
+            auth_cache_seconds=_int(env, "AUTH_CACHE_SECONDS", 60, 0, 3600),
             blocked_hosts=frozenset(h.strip().lower() for h in env.get("BLOCKED_HOSTS", "").split(",") if h.strip()),
         )
 
@@ -80,3 +86,14 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")

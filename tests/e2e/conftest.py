@@ -2,12 +2,17 @@
 
 The destination listens on ``localhost``, not ``127.0.0.1``: the short domain is 127.0.0.1, and destinations on
 our own short domain are refused as redirect loops.
+
+The server starts with a known admin key (``SHORTLINKS_BOOTSTRAP_ADMIN_KEY``) and a 1-second authorizer cache, so
+a revocation shows within a test. ``client`` sends the admin key; ``anonymous`` sends none; ``new_key`` makes more
+keys through ``POST /v1/keys`` and ``client_for`` a client that sends one; ``member_client`` is a fresh member's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +29,30 @@ import httpx
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from shortlinks.domain.keys import generate_key
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60.0
 
 CreateLink = Callable[..., dict[str, Any]]
+NewKey = Callable[..., dict[str, Any]]
+ClientFor = Callable[[str], httpx.Client]
+AUTH_CACHE_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class LocalServerProcess:
+    """``python -m local`` as the tests started it."""
+
+    url: str
+    admin_key: str
+    log_path: Path  # its stdout and stderr: the banner, the access log and the functions' own log lines
+
+    def dynamodb_endpoint(self) -> str:
+        """The embedded DynamoDB's endpoint, as the banner prints it."""
+        found = re.search(r"DynamoDB: (http://\S+)", self.log_path.read_text(errors="replace"))
+        assert found, "the server did not print its DynamoDB endpoint"
+        return found.group(1)
 
 
 def _free_port() -> int:
@@ -36,12 +62,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The local server's base URL, e.g. ``http://127.0.0.1:54321``; its output goes to a log file."""
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServerProcess]:
+    """The local server, its admin key and its output (a log file)."""
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
-    for inherited in ("SHORT_BASE_URL", "DYNAMODB_ENDPOINT", "TABLE_NAME"):  # a developer's shell must not leak in
-        env.pop(inherited, None)
+    admin_key = generate_key()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SHORTLINKS_BOOTSTRAP_ADMIN_KEY": admin_key,
+        "AUTH_CACHE_SECONDS": str(AUTH_CACHE_SECONDS),
+        "PYTHONUNBUFFERED": "1",  # the functions' log lines reach the log file as they are written
+    }
+    inherited = ("SHORT_BASE_URL", "DYNAMODB_ENDPOINT", "TABLE_NAME", "ALLOW_ANONYMOUS_CREATE")
+    for name in inherited:  # a developer's shell must not leak in
+        env.pop(name, None)
     log_path = tmp_path_factory.mktemp("local-server") / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -50,7 +85,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_answering(url, process, log_path)
-        yield url
+        yield LocalServerProcess(url=url, admin_key=admin_key, log_path=log_path)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -100,11 +135,70 @@ def destination() -> Iterator[str]:
         server.server_close()
 
 
+@pytest.fixture(scope="session")
+def base_url(local_server: LocalServerProcess) -> str:
+    """The local server's base URL, e.g. ``http://127.0.0.1:54321``."""
+    return local_server.url
+
+
+@pytest.fixture(scope="session")
+def admin_key(local_server: LocalServerProcess) -> str:
+    return local_server.admin_key
+
+
 @pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
-    """A client of the local server that does not follow redirects, so tests see them."""
+def client_for(base_url: str) -> Iterator[ClientFor]:
+    """``client_for(key)``: a client of the local server sending ``Authorization: Bearer <key>``; it does not
+    follow redirects, so tests see them."""
+    opened: list[httpx.Client] = []
+
+    def make(key: str) -> httpx.Client:
+        opened.append(httpx.Client(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {key}"}))
+        return opened[-1]
+
+    yield make
+    for http in opened:
+        http.close()
+
+
+@pytest.fixture
+def client(client_for: ClientFor, admin_key: str) -> httpx.Client:
+    """An admin's client of the local server (the key every test may use); it does not follow redirects."""
+    return client_for(admin_key)
+
+
+@pytest.fixture
+def anonymous(base_url: str) -> Iterator[httpx.Client]:
+    """A client without any API key; it does not follow redirects."""
     with httpx.Client(base_url=base_url, timeout=10) as http:
         yield http
+
+
+@pytest.fixture
+def new_key(client: httpx.Client) -> NewKey:
+    """``new_key(role="member", name=..., create_rate_limit=...)``: ``POST /v1/keys`` as the admin; returns the
+    created key as JSON, ``key`` (the plaintext) included."""
+
+    def make(role: str = "member", **fields: Any) -> dict[str, Any]:
+        body = {"name": f"e2e {role} {uuid.uuid4().hex[:8]}", "role": role, **fields}
+        response = client.post("/v1/keys", json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return make
+
+
+@pytest.fixture
+def member_key(new_key: NewKey) -> dict[str, Any]:
+    """A fresh member key (its own links only), as ``POST /v1/keys`` answered."""
+    return new_key("member")
+
+
+@pytest.fixture
+def member_client(client_for: ClientFor, member_key: dict[str, Any]) -> httpx.Client:
+    """A client sending ``member_key``."""
+    return client_for(member_key["key"])
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ CALLERS = 20
 
 
 def test_twenty_concurrent_creates_of_one_alias_yield_one_201_and_nineteen_409(
-    base_url: str, unique_alias: Callable[[str], str]
+    base_url: str, admin_key: str, unique_alias: Callable[[str], str]
 ) -> None:
     # GIVEN twenty callers who all want the same alias, each with its own destination
     alias = unique_alias("race")
     start = threading.Barrier(CALLERS, timeout=30)
 
     def claim(caller: int) -> httpx.Response:
-        with httpx.Client(base_url=base_url, timeout=30) as http:
+        with httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {admin_key}"}) as http:
             start.wait()
             return http.post("/v1/links", json={"url": f"https://example.org/caller/{caller}", "alias": alias})
 
@@ -38,13 +38,13 @@ def test_twenty_concurrent_creates_of_one_alias_yield_one_201_and_nineteen_409(
     assert httpx.get(f"{base_url}/{alias}").headers["location"] == winner["url"]
 
 
-def test_concurrent_requests_are_each_answered_about_their_own_link(base_url: str) -> None:
+def test_concurrent_requests_are_each_answered_about_their_own_link(base_url: str, admin_key: str) -> None:
     # GIVEN creates and expands in flight at the same time
     start = threading.Barrier(CALLERS, timeout=30)
 
     def create(caller: int) -> tuple[str, httpx.Response]:
         url = f"https://example.org/own/{caller}"
-        with httpx.Client(base_url=base_url, timeout=30) as http:
+        with httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {admin_key}"}) as http:
             start.wait()
             if caller % 2:
                 return "expand", http.get("/v1/expand", params={"code": f"missing{caller}"})

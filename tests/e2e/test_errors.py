@@ -72,7 +72,9 @@ def test_a_taken_alias_is_409(client: httpx.Client, unique_alias: Callable[[str]
     assert client.get(f"/{alias}").headers["location"] == "https://example.org/first"
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/links"), ("DELETE", "/v1/links"), ("GET", "/a/b")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("PUT", "/v1/links"), ("DELETE", "/v1/links"), ("GET", "/v1/links/a/b"), ("GET", "/a/b")]
+)
 def test_a_request_no_route_matches_gets_api_gateways_404(client: httpx.Client, method: str, path: str) -> None:
     response = client.request(method, path)
 

@@ -17,6 +17,7 @@ import yaml
 
 from local.server import LocalServer
 from local.template import TABLE_LOGICAL_ID, load_template
+from tests.events import load_event
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +62,15 @@ def boom(event, context):
 
 def not_a_dict(event, context):
     return ["not", "a", "response"]
+
+
+def authorize(event, context):
+    decision = event["headers"].get("x-decision", "allow")
+    if decision == "raise":
+        raise RuntimeError("a bug in the authorizer")
+    if decision == "junk":
+        return {"isAuthorized": "yes"}
+    return {"isAuthorized": decision == "allow", "context": {"who": "probe", "authorizer_event": json.dumps(event)}}
 """
 
 
@@ -75,6 +85,15 @@ def _function(handler: str, events: dict[str, tuple[str, str]], service: str) ->
                 for name, (method, path) in events.items()
             },
         },
+    }
+
+
+def _lambda_authorizer(identity: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "FunctionArn": {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]},
+        "AuthorizerPayloadFormatVersion": "2.0",
+        "EnableSimpleResponses": True,
+        "Identity": identity,
     }
 
 
@@ -104,6 +123,36 @@ def probe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
             "RichFunction": _function("rich", {"Rich": ("GET", "/rich")}, "rich"),
             "BoomFunction": _function("boom", {"Boom": ("GET", "/boom")}, "boom"),
             "NotADictFunction": _function("not_a_dict", {"Bad": ("GET", "/bad")}, "bad"),
+        },
+    }
+    guarded_events: dict[str, dict[str, Any]] = {
+        "Guarded": {"Method": "GET", "Path": "/guarded/{id}"},
+        "Open": {"Method": "GET", "Path": "/open", "Auth": {"Authorizer": "NONE"}},
+        "Strict": {"Method": "GET", "Path": "/strict", "Auth": {"Authorizer": "StrictAuthorizer"}},
+    }
+    template["Resources"] |= {
+        "ProbeApi": {
+            "Type": "AWS::Serverless::HttpApi",
+            "Properties": {
+                "Auth": {
+                    "DefaultAuthorizer": "ProbeAuthorizer",
+                    "Authorizers": {
+                        "ProbeAuthorizer": _lambda_authorizer({"ReauthorizeEvery": 0}),
+                        "StrictAuthorizer": _lambda_authorizer({"Headers": ["X-Token"], "ReauthorizeEvery": 0}),
+                    },
+                }
+            },
+        },
+        "AuthorizerFunction": _function("authorize", {}, "authorizer"),
+        "GuardedFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Handler": "probe.handlers.echo",
+                "Events": {
+                    name: {"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "ProbeApi"}, **properties}}
+                    for name, properties in guarded_events.items()
+                },
+            },
         },
     }
     template_path = code / "template.yaml"
@@ -217,3 +266,71 @@ def test_no_route_is_api_gateways_404(probe: httpx.Client) -> None:
 
     assert response.status_code == 404
     assert response.text == json.dumps({"message": "Not Found"}, separators=(",", ":"))
+
+
+# --- Lambda authorizers ---------------------------------------------------------------------------------------------
+
+
+def test_the_authorizer_runs_first_with_a_payload_2_authorizer_event_and_its_context_reaches_the_route(
+    probe: httpx.Client, probe_server: LocalServer
+) -> None:
+    # WHEN a route behind the API's default authorizer is called
+    response = probe.get("/guarded/7?b=2", headers={"X-Decision": "allow", "Cookie": "c=1"})
+
+    # THEN the function sees the authorizer's context in requestContext.authorizer.lambda
+    assert response.status_code == 200, response.text
+    route_event = response.json()["event"]
+    context = route_event["requestContext"]["authorizer"]["lambda"]
+    assert context["who"] == "probe"
+    # AND the authorizer had the request as HTTP API describes it to authorizers: no body, a route ARN
+    seen = json.loads(context["authorizer_event"])
+    assert seen["version"] == "2.0"
+    assert seen["type"] == "REQUEST"
+    assert (
+        seen["routeArn"] == f"arn:aws:execute-api:{probe_server.region}:123456789012:local/$default/GET/guarded/{{id}}"
+    )
+    assert seen["identitySource"] == []
+    assert (seen["routeKey"], seen["rawPath"], seen["rawQueryString"]) == ("GET /guarded/{id}", "/guarded/7", "b=2")
+    assert (seen["pathParameters"], seen["queryStringParameters"], seen["cookies"]) == (
+        {"id": "7"},
+        {"b": "2"},
+        ["c=1"],
+    )
+    assert seen["headers"]["x-decision"] == "allow"
+    assert seen["requestContext"]["requestId"] == route_event["requestContext"]["requestId"]
+    assert "authorizer" not in seen["requestContext"]
+    assert "body" not in seen
+    # AND its fields are those of the authorizer event fixture (the ones every request has)
+    assert set(load_event("authorizer")) <= set(seen)
+
+
+def test_an_authorizer_that_says_no_is_api_gateways_403(probe: httpx.Client) -> None:
+    response = probe.get("/guarded/1", headers={"X-Decision": "deny"})
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+@pytest.mark.parametrize("decision", ["raise", "junk"])
+def test_an_authorizer_that_fails_is_api_gateways_500(probe: httpx.Client, decision: str) -> None:
+    response = probe.get("/guarded/1", headers={"X-Decision": decision})
+
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+
+
+def test_a_route_with_authorizer_none_runs_no_authorizer(probe: httpx.Client) -> None:
+    response = probe.get("/open", headers={"X-Decision": "deny"})
+
+    assert response.status_code == 200
+    assert "authorizer" not in response.json()["event"]["requestContext"]
+
+
+def test_a_missing_identity_source_is_401_without_calling_the_authorizer(probe: httpx.Client) -> None:
+    refused = probe.get("/strict", headers={"X-Decision": "raise"})  # the authorizer would answer 500
+    allowed = probe.get("/strict", headers={"X-Token": "t0k3n"})
+
+    assert refused.status_code == 401
+    assert refused.json() == {"message": "Unauthorized"}
+    seen = json.loads(allowed.json()["event"]["requestContext"]["authorizer"]["lambda"]["authorizer_event"])
+    assert seen["identitySource"] == ["t0k3n"]

@@ -136,11 +136,13 @@ def test_codes_are_case_sensitive(
 
 
 @pytest.fixture(scope="module")
-def expired_link(base_url: str) -> dict[str, Any]:
+def expired_link(base_url: str, admin_key: str) -> dict[str, Any]:
     """A link that expired a moment ago: created with an expiry two seconds ahead, then waited out."""
     expires_at = datetime.now(UTC) + timedelta(seconds=2)
     created = httpx.post(
-        f"{base_url}/v1/links", json={"url": "https://example.org/sale", "expires_at": expires_at.isoformat()}
+        f"{base_url}/v1/links",
+        json={"url": "https://example.org/sale", "expires_at": expires_at.isoformat()},
+        headers={"Authorization": f"Bearer {admin_key}"},
     )
     assert created.status_code == 201, created.text
     link: dict[str, Any] = created.json()
@@ -162,7 +164,7 @@ def test_an_expired_link_shows_browsers_a_page(expired_link: dict[str, Any], cli
     response = client.get(f"/{expired_link['code']}", headers={"accept": BROWSER_ACCEPT})
 
     assert response.status_code == 410
-    assert "<title>Link no longer available</title>" in response.text
+    assert "<title>Link expired</title>" in response.text
 
 
 def test_expand_reports_an_expired_link_as_expired(expired_link: dict[str, Any], client: httpx.Client) -> None:

@@ -1,5 +1,5 @@
-"""Integration fixtures: one moto account per test module holding the table template.yaml declares, and the three
-functions cold-started against it with the environment template.yaml gives them."""
+"""Integration fixtures: one moto account per test module holding the table template.yaml declares, and the
+template's functions cold-started against it with the environment template.yaml gives them."""
 
 from __future__ import annotations
 
@@ -69,9 +69,34 @@ def expand_module(start_function: ColdStart) -> ModuleType:
     return start_function("ExpandFunction")
 
 
+@pytest.fixture(scope="module")
+def links_module(start_function: ColdStart) -> ModuleType:
+    return start_function("LinksFunction")
+
+
+@pytest.fixture(scope="module")
+def authorizer_module(start_function: ColdStart) -> ModuleType:
+    return start_function("AuthorizerFunction")
+
+
+@pytest.fixture(scope="module")
+def keys_module(start_function: ColdStart) -> ModuleType:
+    return start_function("KeysFunction")
+
+
+@pytest.fixture
+def keys(keys_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunction:
+    return LambdaFunction(keys_module, lambda_context)
+
+
 @pytest.fixture
 def create(create_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunction:
     return LambdaFunction(create_module, lambda_context)
+
+
+@pytest.fixture
+def links(links_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunction:
+    return LambdaFunction(links_module, lambda_context)
 
 
 @pytest.fixture

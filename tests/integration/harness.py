@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.client import BaseClient
 
-from local.template import resolve_environment, routes
-from shortlinks.domain.links import Link, Target, utc_now
+from local.template import function_specs, load_template, resolve_environment
+from shortlinks.domain.links import Link, LinkState, Target, utc_now
 from shortlinks.storage.repository import DynamoLinkRepository
 
 if TYPE_CHECKING:
@@ -38,18 +38,42 @@ _COLD_START_MODULES = ("shortlinks.handlers", "shortlinks.observability")
 def cold_start(function_id: str, env: pytest.MonkeyPatch) -> ModuleType:
     """Import the handler module of template function ``function_id`` afresh, in the environment the template
     gives it (pointed at the test table, short links on ``SHORT_BASE_URL``)."""
-    route = next(route for route in routes() if route.function == function_id)
-    variables = resolve_environment(route.environment, table_name=TABLE_NAME) | {"SHORT_BASE_URL": SHORT_BASE_URL}
+    spec = function_specs()[function_id]
+    variables = resolve_environment(spec.environment, table_name=TABLE_NAME) | {"SHORT_BASE_URL": SHORT_BASE_URL}
     for name, value in variables.items():
         env.setenv(name, value)
     for name in [name for name in sys.modules if name.startswith(_COLD_START_MODULES)]:
         del sys.modules[name]
-    return importlib.import_module(route.handler.rpartition(".")[0])
+    return importlib.import_module(spec.handler.rpartition(".")[0])
+
+
+# Callers as the API's Lambda authorizer describes them to the functions (handlers/auth.py has the contract).
+MEMBER_ID = "key_Campaigns001"  # the member key of the link fixtures in tests/events
+OTHER_MEMBER_ID = "key_Volunteers01"
+ADMIN_ID = "key_AdminFixture"
+ANONYMOUS: dict[str, Any] = {"auth": "anonymous"}
+INVALID: dict[str, Any] = {"auth": "invalid"}
+
+
+def key_context(key_id: str, role: str = "member", create_rate_limit: int = 0) -> dict[str, Any]:
+    """The authorizer's context for a valid key; ``create_rate_limit`` 0 means the service default."""
+    return {"auth": "key", "key_id": key_id, "role": role, "create_rate_limit": create_rate_limit}
+
+
+MEMBER = key_context(MEMBER_ID)
+OTHER_MEMBER = key_context(OTHER_MEMBER_ID)
+ADMIN = key_context(ADMIN_ID, "admin")
+
+
+def as_caller(event: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """``event`` as it reaches a function after the authorizer answered with ``context``."""
+    event["requestContext"]["authorizer"] = {"lambda": context}
+    return event
 
 
 def service_names() -> set[str]:
     """The Powertools service (and so logger) name of every function in the template."""
-    return {str(route.environment["POWERTOOLS_SERVICE_NAME"]) for route in routes()}
+    return {str(spec.environment["POWERTOOLS_SERVICE_NAME"]) for spec in function_specs().values()}
 
 
 @dataclass(frozen=True)
@@ -100,16 +124,29 @@ class LinkStore:
         forward_query: bool = True,
         expires_at: datetime | None = None,
         title: str | None = None,
+        owner: str | None = None,
+        tags: tuple[str, ...] = (),
+        state: LinkState = LinkState.ACTIVE,
+        created_at: datetime | None = None,
     ) -> Link:
         link = Link(
             domain=domain,
             code=code,
-            target=Target(url=url, redirect_type=redirect_type, forward_query=forward_query, expires_at=expires_at),
-            created_at=utc_now(),
+            target=Target(
+                url=url, redirect_type=redirect_type, forward_query=forward_query, expires_at=expires_at, state=state
+            ),
+            created_at=created_at or utc_now(),
             title=title,
+            owner=owner,
+            tags=tags,
         )
         self._repository.add(link)
         return link
+
+    @property
+    def repository(self) -> DynamoLinkRepository:
+        """The storage adapter the functions use, on the test table."""
+        return self._repository
 
     def items(self) -> list[dict[str, Any]]:
         """Every item in the table, in DynamoDB's attribute-value form."""
@@ -117,6 +154,10 @@ class LinkStore:
         for page in self._client.get_paginator("scan").paginate(TableName=TABLE_NAME, ConsistentRead=True):
             found.extend(page["Items"])
         return found
+
+    def link_items(self) -> list[dict[str, Any]]:
+        """The link items only (not rate counters, history entries, idempotency records or API keys)."""
+        return [item for item in self.items() if item["sk"] == {"S": "LINK"}]
 
     def clear(self) -> None:
         for item in self.items():
@@ -127,6 +168,28 @@ class LinkStore:
 class ApiCall:
     operation: str
     params: dict[str, Any]
+
+
+def calls_made(calls: list[ApiCall]) -> set[tuple[str, str]]:
+    """``(operation, resource)`` for each call: resource ``table``, or ``index/<name>`` for a query on an index."""
+    return {
+        (call.operation, f"index/{call.params['IndexName']}" if "IndexName" in call.params else "table")
+        for call in calls
+    }
+
+
+def calls_granted(function_id: str) -> set[tuple[str, str]]:
+    """What template.yaml's policies let ``function_id`` do to the table, in ``calls_made``'s terms."""
+    granted: set[tuple[str, str]] = set()
+    for policy in load_template()["Resources"][function_id]["Properties"]["Policies"]:
+        for statement in policy["Statement"]:
+            resource = statement["Resource"]
+            if resource == {"Fn::GetAtt": ["LinksTable", "Arn"]}:
+                target = "table"
+            else:
+                target = str(resource["Fn::Sub"]).removeprefix("${LinksTable.Arn}/")
+            granted |= {(str(action).removeprefix("dynamodb:"), target) for action in statement["Action"]}
+    return granted
 
 
 @contextmanager
@@ -171,11 +234,21 @@ class CapturedLogs:
         return names
 
 
+class _CurrentStdout:
+    """Whatever ``sys.stdout`` is when written to: pytest swaps it between a test's setup and its call."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def capture_function_logs(capsys: pytest.CaptureFixture[str], patch: pytest.MonkeyPatch) -> CapturedLogs:
     """Point every function logger at the stdout ``capsys`` reads (their handlers hold the stdout of the moment
     they were first configured), and return a reader of what they write."""
     for service in service_names():
         for handler in logging.getLogger(service).handlers:
             if isinstance(handler, logging.StreamHandler):
-                patch.setattr(handler, "stream", sys.stdout)
+                patch.setattr(handler, "stream", _CurrentStdout())
     return CapturedLogs(capsys)

@@ -20,6 +20,7 @@ from tests.integration.harness import (
 )
 
 URL = "https://example.org/resources/artists/mental-health?lang=en"
+FIXTURE_KEY_ID = "key_Campaigns001"  # the member key in create_link.json's authorizer context
 TOKYO = timezone(timedelta(hours=9))
 API_HOST = "k3x9qz1v2m.execute-api.us-east-1.amazonaws.com"
 
@@ -42,11 +43,11 @@ def assert_json_error(response: HttpResponse, status: int, code: str) -> None:
 
 
 def test_the_fixture_event_creates_a_link_with_a_generated_code(create: LambdaFunction, store: LinkStore) -> None:
-    # GIVEN the create_link event as API Gateway delivers it
+    # GIVEN the create_link event as API Gateway delivers it, after the authorizer accepted a member's key
     # WHEN the function handles it
     response = create(load_event("create_link"))
 
-    # THEN a link is created on the configured short domain
+    # THEN a link is created on the configured short domain, owned by that key
     assert response.status == 201, response.body
     link = response.json()
     code = link["code"]
@@ -58,10 +59,14 @@ def test_the_fixture_event_creates_a_link_with_a_generated_code(create: LambdaFu
         "short_url": f"{SHORT_BASE_URL}/{code}",
         "url": URL,
         "title": "Mental health resources for artists",
+        "tags": [],
         "redirect_type": 302,
         "forward_query": True,
         "status": "active",
+        "owner": FIXTURE_KEY_ID,
+        "version": 1,
         "created_at": link["created_at"],
+        "updated_at": None,
         "expires_at": None,
     }
     created_at = datetime.fromisoformat(link["created_at"])
@@ -70,10 +75,12 @@ def test_the_fixture_event_creates_a_link_with_a_generated_code(create: LambdaFu
     assert response.headers["location"] == f"/v1/links/{code}"
     assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "no-store"
-    # AND it is stored
-    [item] = store.items()
+    # AND it is stored, listed under its owner
+    [item] = store.link_items()
     assert item["pk"] == {"S": f"LINK#sho.rt#{code}"}
     assert item["url"] == {"S": URL}
+    assert item["owner"] == {"S": FIXTURE_KEY_ID}
+    assert item["gsi1pk"] == {"S": f"OWNER#{FIXTURE_KEY_ID}"}
 
 
 def test_every_option_is_stored_and_shown(create: LambdaFunction, store: LinkStore) -> None:
@@ -85,25 +92,28 @@ def test_every_option_is_stored_and_shown(create: LambdaFunction, store: LinkSto
         "forward_query": False,
         "expires_at": expires_in_tokyo.isoformat(),
         "title": "Resources",
+        "tags": ["spring-sale", "artists", "spring-sale"],
     }
 
     response = post(create, body)
 
     assert response.status == 201, response.body
     link = response.json()
-    assert {k: link[k] for k in ("code", "short_url", "redirect_type", "forward_query", "title", "status")} == {
+    assert {k: link[k] for k in ("code", "short_url", "redirect_type", "forward_query", "title", "tags", "status")} == {
         "code": "Mental-Health_2026",
         "short_url": f"{SHORT_BASE_URL}/Mental-Health_2026",
         "redirect_type": 308,
         "forward_query": False,
         "title": "Resources",
+        "tags": ["artists", "spring-sale"],  # a set, kept sorted
         "status": "active",
     }
     assert link["expires_at"] == expires_in_tokyo.astimezone(UTC).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z"
     )
-    [item] = store.items()
+    [item] = store.link_items()
     assert (item["redirect_type"], item["forward_query"]) == ({"N": "308"}, {"BOOL": False})
+    assert sorted(item["tags"]["SS"]) == ["artists", "spring-sale"]
 
 
 def test_an_alias_becomes_the_code(create: LambdaFunction) -> None:
@@ -124,7 +134,7 @@ def test_a_taken_alias_is_409_and_the_original_link_is_untouched(create: LambdaF
 
     # THEN they are refused, and the link still leads where it did
     assert_json_error(response, 409, "code_taken")
-    [item] = store.items()
+    [item] = store.link_items()
     assert item["url"] == {"S": "https://original.example/"}
 
 
@@ -140,22 +150,28 @@ def test_a_generated_code_that_is_taken_is_drawn_again(
     with recording_dynamodb_calls() as calls:
         response = post(create, {"url": URL})
 
-    # THEN the conditional write refused the taken code and the next one was used
+    # THEN the key's rate counter was counted once, the conditional write refused the taken code and the next
+    # one was used
     assert response.status == 201, response.body
     assert response.json()["code"] == "bbbbbbb"
-    assert [call.operation for call in calls] == ["PutItem", "PutItem"]
-    assert {item["code"]["S"]: item["url"]["S"] for item in store.items()} == {
+    assert [call.operation for call in calls] == ["UpdateItem", "PutItem", "PutItem"]
+    assert {item["code"]["S"]: item["url"]["S"] for item in store.link_items()} == {
         "aaaaaaa": "https://original.example/",
         "bbbbbbb": URL,
     }
 
 
-def test_creating_a_link_is_one_conditional_write(create: LambdaFunction) -> None:
+def test_creating_a_link_is_one_rate_counter_update_then_one_conditional_put(create: LambdaFunction) -> None:
     with recording_dynamodb_calls() as calls:
         response = post(create, {"url": URL, "alias": "one-write"})
 
     assert response.status == 201, response.body
-    [put] = calls
+    count, put = calls
+    # the key's counter for this minute, counted only while under the limit
+    assert count.operation == "UpdateItem"
+    assert count.params["Key"]["pk"] == {"S": f"RATE#{FIXTURE_KEY_ID}"}
+    assert count.params["ConditionExpression"]
+    # then the link, written only if its code is free
     assert put.operation == "PutItem"
     assert "attribute_not_exists" in put.params["ConditionExpression"]
     assert put.params["Item"]["pk"] == {"S": "LINK#sho.rt#one-write"}
@@ -167,7 +183,7 @@ def test_an_internationalised_url_is_stored_as_punycode(create: LambdaFunction, 
     assert response.status == 201, response.body
     expected = "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%BC"
     assert response.json()["url"] == expected
-    [item] = store.items()
+    [item] = store.link_items()
     assert item["url"] == {"S": expected}
 
 
@@ -261,6 +277,12 @@ REFUSALS: list[tuple[str, object, dict[str, str | None] | None, int, str]] = [
     ("redirect_type 200", {"url": URL, "redirect_type": 200}, None, 422, "validation_error"),
     ("title over 200 chars", {"url": URL, "title": "t" * 201}, None, 422, "validation_error"),
     ("title with a control char", {"url": URL, "title": "bell\x07"}, None, 422, "validation_error"),
+    ("tag in capitals", {"url": URL, "tags": ["Spring-Sale"]}, None, 422, "invalid_tags"),
+    ("tag with a space", {"url": URL, "tags": ["spring sale"]}, None, 422, "invalid_tags"),
+    ("empty tag", {"url": URL, "tags": [""]}, None, 422, "invalid_tags"),
+    ("21 tags", {"url": URL, "tags": [f"t{i}" for i in range(21)]}, None, 422, "validation_error"),
+    ("tags as a string", {"url": URL, "tags": "spring-sale"}, None, 422, "validation_error"),
+    ("reuse as a string", {"url": URL, "reuse": "true"}, None, 422, "validation_error"),
 ]
 
 
@@ -280,7 +302,7 @@ def test_a_refused_request_answers_a_json_error_and_writes_nothing(
         response = post(create, body, headers)
 
     assert_json_error(response, status, code)
-    assert [call.operation for call in calls] == []
+    assert [call.operation for call in calls] == []  # not even the rate counter: a refusal costs the key nothing
     assert store.items() == []
 
 
@@ -370,7 +392,7 @@ def test_no_body_is_a_server_error(create: LambdaFunction, store: LinkStore, bod
     assert response.status < 500, response.body
     payload: dict[str, Any] = response.json()
     if response.status == 201:
-        assert len(store.items()) == 1
+        assert len(store.link_items()) == 1
     else:
         assert set(payload) == {"error"}
         assert store.items() == []

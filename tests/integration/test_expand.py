@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from shortlinks.domain.links import LinkState
 from tests.events import load_event
-from tests.integration.harness import CapturedLogs, HttpResponse, LambdaFunction, LinkStore, recording_dynamodb_calls
+from tests.integration.harness import (
+    ADMIN,
+    ANONYMOUS,
+    INVALID,
+    MEMBER,
+    MEMBER_ID,
+    OTHER_MEMBER,
+    CapturedLogs,
+    HttpResponse,
+    LambdaFunction,
+    LinkStore,
+    as_caller,
+    recording_dynamodb_calls,
+)
 
 DESTINATION = "https://example.org/resources?lang=en"
+PUBLIC_FIELDS = {"code", "domain", "short_url", "url", "status"}
 
 
-def ask(expand: LambdaFunction, query: str | dict[str, str]) -> HttpResponse:
-    return expand(load_event("expand", query=query))
+def ask(expand: LambdaFunction, query: str | dict[str, str], caller: dict[str, Any] = ANONYMOUS) -> HttpResponse:
+    return expand(as_caller(load_event("expand", query=query), caller))
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def assert_json_error(response: HttpResponse, status: int, code: str) -> None:
@@ -23,14 +43,14 @@ def assert_json_error(response: HttpResponse, status: int, code: str) -> None:
     assert response.json()["error"]["code"] == code
 
 
-def test_the_fixture_event_expands_a_short_url(expand: LambdaFunction, store: LinkStore) -> None:
-    # GIVEN the link AbC1234, and the expand fixture asking about https://sho.rt/AbC1234
-    link = store.add("AbC1234", DESTINATION, redirect_type=301, forward_query=False, title="Resources")
+def test_the_fixture_event_expands_a_short_url_for_anyone(expand: LambdaFunction, store: LinkStore) -> None:
+    # GIVEN a member's link AbC1234, and the expand fixture asking about https://sho.rt/AbC1234 without a key
+    store.add("AbC1234", DESTINATION, redirect_type=301, forward_query=False, title="Resources", owner=MEMBER_ID)
 
     # WHEN the function handles the event
     response = expand(load_event("expand"))
 
-    # THEN it shows where the link leads, without following it
+    # THEN it shows where the link leads and whether it still does, and nothing about who made it or how
     assert response.status == 200, response.body
     assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "no-store"
@@ -39,13 +59,121 @@ def test_the_fixture_event_expands_a_short_url(expand: LambdaFunction, store: Li
         "domain": "sho.rt",
         "short_url": "https://sho.rt/AbC1234",
         "url": DESTINATION,
+        "status": "active",
+    }
+
+
+@pytest.mark.parametrize("caller", [MEMBER, ADMIN], ids=["owner", "admin"])
+def test_the_owner_or_an_admin_sees_every_field(
+    expand: LambdaFunction, store: LinkStore, caller: dict[str, Any]
+) -> None:
+    link = store.add(
+        "AbC1234",
+        DESTINATION,
+        redirect_type=301,
+        forward_query=False,
+        title="Resources",
+        owner=MEMBER_ID,
+        tags=("artists", "spring-sale"),
+    )
+
+    response = ask(expand, {"code": "AbC1234"}, caller)
+
+    assert response.status == 200, response.body
+    assert response.json() == {
+        "code": "AbC1234",
+        "domain": "sho.rt",
+        "short_url": "https://sho.rt/AbC1234",
+        "url": DESTINATION,
         "title": "Resources",
+        "tags": ["artists", "spring-sale"],
         "redirect_type": 301,
         "forward_query": False,
         "status": "active",
-        "created_at": link.created_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "owner": MEMBER_ID,
+        "version": 1,
+        "created_at": iso(link.created_at),
+        "updated_at": None,
         "expires_at": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("owner", "caller"),
+    [(MEMBER_ID, OTHER_MEMBER), (MEMBER_ID, ANONYMOUS), (None, MEMBER)],
+    ids=["another member", "anonymous", "a member on an anonymous link"],
+)
+def test_anyone_but_the_owner_or_an_admin_sees_only_the_public_preview(
+    expand: LambdaFunction, store: LinkStore, owner: str | None, caller: dict[str, Any]
+) -> None:
+    store.add("AbC1234", DESTINATION, title="Internal campaign name", owner=owner)
+
+    response = ask(expand, {"code": "AbC1234"}, caller)
+
+    assert response.status == 200, response.body
+    assert set(response.json()) == PUBLIC_FIELDS
+    assert "Internal campaign name" not in response.body
+
+
+def test_an_admin_sees_every_field_of_an_anonymous_link(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    response = ask(expand, {"code": "AbC1234"}, ADMIN)
+
+    assert response.json()["owner"] is None
+    assert set(response.json()) > PUBLIC_FIELDS
+
+
+def test_a_deleted_link_is_shown_as_deleted_without_its_old_destination(
+    expand: LambdaFunction, store: LinkStore
+) -> None:
+    store.add("gone123", DESTINATION, owner=MEMBER_ID, state=LinkState.DELETED)
+
+    anyone = ask(expand, {"code": "gone123"})
+    owner = ask(expand, {"code": "gone123"}, MEMBER)
+
+    assert anyone.status == 200, anyone.body
+    assert anyone.json() == {
+        "code": "gone123",
+        "domain": "sho.rt",
+        "short_url": "https://sho.rt/gone123",
+        "url": None,
+        "status": "deleted",
+    }
+    assert (owner.json()["status"], owner.json()["url"]) == ("deleted", DESTINATION)  # the owner keeps its record
+
+
+def test_a_disabled_link_is_shown_as_disabled(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("off1234", DESTINATION, owner=MEMBER_ID, state=LinkState.DISABLED)
+
+    response = ask(expand, {"code": "off1234"})
+
+    assert (response.json()["status"], response.json()["url"]) == ("disabled", DESTINATION)
+
+
+def test_an_invalid_key_is_refused_even_though_expand_is_public(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    response = ask(expand, {"code": "AbC1234"}, INVALID)
+
+    assert_json_error(response, 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    "query", [{"code": "favicon.ico"}, {"url": "https://bit.ly/AbC1234"}, {}], ids=["junk code", "not ours", "none"]
+)
+def test_an_invalid_key_is_refused_whatever_else_is_wrong_with_the_request(
+    expand: LambdaFunction, query: dict[str, str]
+) -> None:
+    assert_json_error(ask(expand, query, INVALID), 401, "unauthorized")
+
+
+def test_a_key_the_authorizer_could_not_check_is_503_not_a_preview(expand: LambdaFunction, store: LinkStore) -> None:
+    store.add("AbC1234", DESTINATION)
+
+    response = ask(expand, {"code": "AbC1234"}, {"auth": "unavailable"})
+
+    assert_json_error(response, 503, "service_unavailable")
 
 
 def test_a_link_can_be_expanded_by_code(expand: LambdaFunction, store: LinkStore) -> None:
@@ -78,20 +206,22 @@ def test_any_spelling_of_our_short_url_names_the_link(expand: LambdaFunction, st
 
 def test_an_expired_link_is_shown_as_expired(expand: LambdaFunction, store: LinkStore) -> None:
     expired_at = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
-    store.add("old1234", DESTINATION, expires_at=expired_at)
+    store.add("old1234", DESTINATION, expires_at=expired_at, owner=MEMBER_ID)
 
-    response = ask(expand, {"code": "old1234"})
+    anyone = ask(expand, {"code": "old1234"})
+    owner = ask(expand, {"code": "old1234"}, MEMBER)
 
-    assert response.status == 200, response.body
-    assert response.json()["status"] == "expired"
-    assert response.json()["expires_at"] == expired_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert anyone.status == 200, anyone.body
+    assert (anyone.json()["status"], anyone.json()["url"]) == ("expired", DESTINATION)
+    assert owner.json()["status"] == "expired"
+    assert owner.json()["expires_at"] == expired_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_a_link_that_expires_later_is_active_and_shows_when(expand: LambdaFunction, store: LinkStore) -> None:
     expires_at = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
-    store.add("soon123", DESTINATION, expires_at=expires_at)
+    store.add("soon123", DESTINATION, expires_at=expires_at, owner=MEMBER_ID)
 
-    link = ask(expand, {"code": "soon123"}).json()
+    link = ask(expand, {"code": "soon123"}, MEMBER).json()
 
     assert (link["status"], link["expires_at"]) == ("active", expires_at.isoformat().replace("+00:00", ".000Z"))
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from local.template import ROOT, resolve_environment, routes
+from shortlinks.domain.links import LinkState
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests.events import load_event
 from tests.integration.harness import (
@@ -179,7 +180,42 @@ def test_an_expired_link_is_an_html_410_for_browsers(redirect: LambdaFunction, s
     response = visit(redirect, "old1234", headers={"accept": BROWSER_ACCEPT})
 
     assert_not_cacheable_refusal(response, 410)
+    assert "<title>Link expired</title>" in response.body
+
+
+@pytest.mark.parametrize(
+    ("state", "code"), [(LinkState.DISABLED, "link_disabled"), (LinkState.DELETED, "link_deleted")]
+)
+def test_a_disabled_or_deleted_link_is_410_for_api_clients(
+    redirect: LambdaFunction, store: LinkStore, state: LinkState, code: str
+) -> None:
+    store.add("gone123", DESTINATION, state=state)
+
+    response = visit(redirect, "gone123", headers={"accept": "application/json"})
+
+    assert_not_cacheable_refusal(response, 410)
+    assert response.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize("state", [LinkState.DISABLED, LinkState.DELETED])
+def test_a_disabled_or_deleted_link_is_an_html_410_that_does_not_say_expired(
+    redirect: LambdaFunction, store: LinkStore, state: LinkState
+) -> None:
+    store.add("gone123", DESTINATION, redirect_type=301, state=state)
+
+    response = visit(redirect, "gone123", headers={"accept": BROWSER_ACCEPT})
+
+    assert_not_cacheable_refusal(response, 410)
     assert "<title>Link no longer available</title>" in response.body
+    assert "expired" not in response.body
+
+
+def test_a_disabled_link_that_has_also_expired_says_disabled(redirect: LambdaFunction, store: LinkStore) -> None:
+    store.add("both123", DESTINATION, expires_at=datetime.now(UTC) - timedelta(days=1), state=LinkState.DISABLED)
+
+    response = visit(redirect, "both123", headers={"accept": "application/json"})
+
+    assert response.json()["error"]["code"] == "link_disabled"
 
 
 def test_a_link_expiring_in_the_future_still_redirects(redirect: LambdaFunction, store: LinkStore) -> None:
@@ -203,13 +239,14 @@ def test_an_unavailable_store_is_a_503_nobody_caches(redirect: LambdaFunction, m
 # --- reads: one GetItem, or none -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["AbC1234", "Nope123", "old1234"])
+@pytest.mark.parametrize("code", ["AbC1234", "Nope123", "old1234", "gone123"])
 def test_a_redirect_is_exactly_one_eventually_consistent_projected_get_item(
     redirect: LambdaFunction, store: LinkStore, code: str
 ) -> None:
-    # GIVEN a live link and an expired one
+    # GIVEN a live link, an expired one and a deleted one
     store.add("AbC1234", DESTINATION)
     store.add("old1234", DESTINATION, expires_at=datetime.now(UTC) - timedelta(days=1))
+    store.add("gone123", DESTINATION, state=LinkState.DELETED)
 
     # WHEN a code is followed twice (the second time on a warm container)
     with recording_dynamodb_calls() as calls:
@@ -227,7 +264,7 @@ def test_a_redirect_is_exactly_one_eventually_consistent_projected_get_item(
             call.params["ExpressionAttributeNames"].get(p.strip(), p.strip())
             for p in call.params["ProjectionExpression"].split(",")
         }
-        assert projected == {"url", "redirect_type", "forward_query", "expires_at"}
+        assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state"}
 
 
 @pytest.mark.parametrize(
@@ -305,6 +342,30 @@ def test_each_redirect_counts_a_redirects_metric(
     redirect(load_event("redirect"))
 
     assert logs.metrics() == ["Redirects"]
+
+
+def test_an_unknown_code_counts_a_link_missed_metric(redirect: LambdaFunction, logs: CapturedLogs) -> None:
+    visit(redirect, "Nope123")
+
+    assert logs.metrics() == ["LinkMissed"]
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "state"),
+    [
+        (datetime.now(UTC) - timedelta(days=1), LinkState.ACTIVE),
+        (None, LinkState.DISABLED),
+        (None, LinkState.DELETED),
+    ],
+    ids=["expired", "disabled", "deleted"],
+)
+def test_every_410_counts_one_link_gone_metric(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, expires_at: datetime | None, state: LinkState
+) -> None:
+    store.add("gone123", DESTINATION, expires_at=expires_at, state=state)
+
+    assert visit(redirect, "gone123").status == 410
+    assert logs.metrics() == ["LinkGone"]
 
 
 # --- a small cold start -------------------------------------------------------------------------------------------

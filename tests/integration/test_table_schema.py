@@ -24,16 +24,20 @@ def test_the_table_has_the_templates_key_schema(dynamodb: DynamoDBClient) -> Non
     assert table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
 
 
-def test_the_table_has_the_gsi1_index(dynamodb: DynamoDBClient) -> None:
+def test_the_table_has_the_templates_indexes_owner_listing_and_reuse_lookup(dynamodb: DynamoDBClient) -> None:
     indexes = dynamodb.describe_table(TableName=TABLE_NAME)["Table"].get("GlobalSecondaryIndexes", [])
+    declared = load_template()["Resources"]["LinksTable"]["Properties"]["GlobalSecondaryIndexes"]
 
-    assert [(index["IndexName"], index["KeySchema"], index["Projection"]) for index in indexes] == [
+    expected = [
         (
-            "gsi1",
-            [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+            name,
+            [{"AttributeName": f"{name}pk", "KeyType": "HASH"}, {"AttributeName": f"{name}sk", "KeyType": "RANGE"}],
             {"ProjectionType": "ALL"},
         )
+        for name in ("gsi1", "gsi2")
     ]
+    assert [(index["IndexName"], index["KeySchema"], index["Projection"]) for index in indexes] == expected
+    assert [(index["IndexName"], index["KeySchema"], index["Projection"]) for index in declared] == expected
 
 
 def test_the_table_has_the_templates_time_to_live_attribute(dynamodb: DynamoDBClient) -> None:

@@ -14,14 +14,16 @@ from shortlinks.domain.errors import (
     CodeTaken,
     InvalidAlias,
     InvalidExpiry,
+    InvalidTags,
     InvalidUrl,
+    RateLimited,
     ShortlinksError,
     UnsupportedScheme,
     UrlIsShortLink,
 )
-from shortlinks.domain.links import Link, Target
+from shortlinks.domain.links import Link, LinkState, Target
 from shortlinks.domain.service import MAX_EXPIRY, MAX_GENERATION_ATTEMPTS, NewLink, create_link
-from tests.unit.fake_repository import FakeRepository
+from tests.unit.fake_repository import FakeRateLimiter, FakeRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DOMAIN = "sho.rt"
@@ -46,15 +48,52 @@ def create(
     *,
     new_code: Callable[[int], str] = generate_code,
     owner: str | None = None,
+    admit: Callable[[], None] | None = None,
 ) -> Link:
     """``create_link`` on DOMAIN at NOW, with 7-character codes."""
     return create_link(
-        repository, request, domain=DOMAIN, own_hosts={DOMAIN}, code_length=7, now=NOW, owner=owner, new_code=new_code
+        repository,
+        request,
+        domain=DOMAIN,
+        own_hosts={DOMAIN},
+        code_length=7,
+        now=NOW,
+        owner=owner,
+        new_code=new_code,
+        admit=admit,
     )
 
 
-def existing(code: str, url: str = "https://old.example/") -> Link:
-    return Link(domain=DOMAIN, code=code, target=Target(url=url), created_at=NOW - timedelta(days=3))
+def existing(
+    code: str,
+    url: str = "https://old.example/",
+    *,
+    owner: str | None = None,
+    state: LinkState = LinkState.ACTIVE,
+    expires_at: datetime | None = None,
+    age: timedelta = timedelta(days=3),
+) -> Link:
+    return Link(
+        domain=DOMAIN,
+        code=code,
+        target=Target(url=url, state=state, expires_at=expires_at),
+        created_at=NOW - age,
+        owner=owner,
+    )
+
+
+class Admissions:
+    """An ``admit`` hook that records when it ran (how many writes had happened by then) and can refuse."""
+
+    def __init__(self, repository: FakeRepository, *, refuse: bool = False) -> None:
+        self._repository = repository
+        self._refuse = refuse
+        self.writes_before: list[int] = []
+
+    def __call__(self) -> None:
+        self.writes_before.append(len(self._repository.writes()))
+        if self._refuse:
+            raise RateLimited.creating(2, 30)
 
 
 # --- the happy paths ----------------------------------------------------------------------------------------------
@@ -280,3 +319,179 @@ def test_a_redirect_type_the_boundary_should_have_refused_is_a_programming_error
         create(repository, NewLink(url=URL, redirect_type=303))
 
     assert repository.calls == []
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [NewLink(url=URL, tags=("Spring",)), NewLink(url=URL, tags=tuple(f"t{i}" for i in range(21)))],
+    ids=["bad tag", "21 tags"],
+)
+def test_invalid_tags_are_refused_before_anything_is_read_or_written(request_: NewLink) -> None:
+    repository = FakeRepository()
+
+    with pytest.raises(InvalidTags):
+        create(repository, request_)
+
+    assert repository.calls == []
+
+
+def test_tags_are_stored_as_a_sorted_set() -> None:
+    link = create(FakeRepository(), NewLink(url=URL, tags=("sale", "artists", "sale")))
+
+    assert link.tags == ("artists", "sale")
+
+
+# --- the admit hook (the caller's rate limit) ---------------------------------------------------------------------
+
+
+def test_admit_runs_once_after_the_rules_and_before_the_first_write() -> None:
+    # GIVEN a create whose first generated code is taken (so it writes twice)
+    repository = FakeRepository([existing("taken01")])
+    admissions = Admissions(repository)
+
+    # WHEN the link is created
+    create(repository, NewLink(url=URL), new_code=CodeSequence("taken01", "fresh01"), admit=admissions)
+
+    # THEN the caller was admitted once, before any write: a second draw is not a second creation
+    assert admissions.writes_before == [0]
+    assert len(repository.writes()) == 2
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        NewLink(url="javascript:alert(1)"),
+        NewLink(url=URL, alias="admin"),
+        NewLink(url=URL, expires_at=NOW - timedelta(seconds=1)),
+        NewLink(url=URL, tags=("Not A Tag",)),
+    ],
+    ids=["scheme", "reserved alias", "past expiry", "bad tag"],
+)
+def test_a_request_the_rules_refuse_is_never_admitted(request_: NewLink) -> None:
+    repository = FakeRepository()
+    admissions = Admissions(repository)
+
+    with pytest.raises(ShortlinksError):
+        create(repository, request_, admit=admissions)
+
+    assert admissions.writes_before == []
+
+
+def test_a_refused_admission_writes_nothing() -> None:
+    repository = FakeRepository()
+
+    with pytest.raises(RateLimited):
+        create(repository, NewLink(url=URL, alias="blocked"), admit=Admissions(repository, refuse=True))
+
+    assert repository.writes() == []
+    assert repository.links == []
+
+
+def test_a_key_over_its_rate_limit_is_refused_and_that_link_is_not_written() -> None:
+    # GIVEN a key allowed 2 links a minute
+    limiter = FakeRateLimiter()
+    repository = FakeRepository()
+
+    def admit() -> None:
+        limiter.hit("key_A", 2, NOW)
+
+    # WHEN it creates three links in the same minute
+    create(repository, NewLink(url=URL), owner="key_A", admit=admit)
+    create(repository, NewLink(url=URL + "&2"), owner="key_A", admit=admit)
+    with pytest.raises(RateLimited) as refused:
+        create(repository, NewLink(url=URL + "&3"), owner="key_A", admit=admit)
+
+    # THEN the third is refused, told when to retry, and not written; another key is unaffected
+    assert refused.value.retry_after == 60
+    assert len(repository.links) == 2
+    limiter.hit("key_B", 2, NOW)
+    limiter.hit("key_A", 2, NOW + timedelta(minutes=1))
+
+
+# --- reuse --------------------------------------------------------------------------------------------------------
+
+OWNER = "key_Campaigns001"
+
+
+def test_reuse_returns_the_owners_active_link_to_the_same_normalised_url_without_writing_or_admitting() -> None:
+    # GIVEN the owner already has a link to the URL
+    mine = existing("mine001", URL, owner=OWNER)
+    repository = FakeRepository([mine])
+    admissions = Admissions(repository)
+
+    # WHEN it asks for a link to the same URL, spelled differently, with reuse
+    link = create(
+        repository, NewLink(url="HTTPS://EXAMPLE.org/resources?lang=en", reuse=True), owner=OWNER, admit=admissions
+    )
+
+    # THEN it gets its existing link, and nothing was written or counted
+    assert link == mine
+    assert repository.writes() == []
+    assert admissions.writes_before == []
+
+
+def test_reuse_prefers_the_newest_active_link() -> None:
+    older = existing("older01", URL, owner=OWNER, age=timedelta(days=9))
+    newer = existing("newer01", URL, owner=OWNER, age=timedelta(days=1))
+    repository = FakeRepository([older, newer])
+
+    assert create(repository, NewLink(url=URL, reuse=True), owner=OWNER) == newer
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        existing("theirs1", URL, owner="key_Volunteers01"),
+        existing("anon001", URL),
+        existing("expired", URL, owner=OWNER, expires_at=NOW - timedelta(seconds=1)),
+        existing("disabld", URL, owner=OWNER, state=LinkState.DISABLED),
+        existing("deleted", URL, owner=OWNER, state=LinkState.DELETED),
+        existing("elsewhr", "https://example.org/other", owner=OWNER),
+    ],
+    ids=["another owner's", "anonymous", "expired", "disabled", "deleted", "another URL"],
+)
+def test_reuse_makes_a_new_link_when_the_owner_has_no_active_one_to_that_url(other: Link) -> None:
+    repository = FakeRepository([other])
+
+    link = create(repository, NewLink(url=URL, reuse=True), owner=OWNER, new_code=CodeSequence("fresh01"))
+
+    assert link.code == "fresh01"
+    assert link.owner == OWNER
+    assert len(repository.links) == 2
+
+
+def test_without_reuse_a_second_link_to_the_same_url_is_made_and_nothing_is_looked_up() -> None:
+    repository = FakeRepository([existing("mine001", URL, owner=OWNER)])
+
+    link = create(repository, NewLink(url=URL), owner=OWNER, new_code=CodeSequence("fresh01"))
+
+    assert link.code == "fresh01"
+    assert [call[0] for call in repository.calls] == ["add"]
+
+
+def test_an_alias_request_never_reuses() -> None:
+    # GIVEN the owner has a link to the URL
+    repository = FakeRepository([existing("mine001", URL, owner=OWNER)])
+
+    # WHEN it asks for the same URL under an alias, with reuse
+    link = create(repository, NewLink(url=URL, alias="spring", reuse=True), owner=OWNER)
+
+    # THEN the alias is what it gets: a new link, without even looking for the old one
+    assert link.code == "spring"
+    assert [call[0] for call in repository.calls] == ["add"]
+
+
+def test_an_alias_request_for_a_taken_alias_is_refused_even_with_reuse() -> None:
+    repository = FakeRepository([existing("spring", URL, owner=OWNER)])
+
+    with pytest.raises(CodeTaken):
+        create(repository, NewLink(url=URL, alias="spring", reuse=True), owner=OWNER)
+
+
+def test_anonymous_callers_cannot_reuse() -> None:
+    repository = FakeRepository([existing("anon001", URL)])
+
+    link = create(repository, NewLink(url=URL, reuse=True), new_code=CodeSequence("fresh01"))
+
+    assert link.code == "fresh01"
+    assert [call[0] for call in repository.calls] == ["add"]

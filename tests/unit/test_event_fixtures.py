@@ -13,6 +13,9 @@ from local.template import routes
 from tests.events import EVENTS_DIR, load_event
 
 FIXTURES = sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+# What HTTP API sends a Lambda authorizer ("type": "REQUEST") rather than a route's function.
+AUTHORIZER_FIXTURES = [name for name in FIXTURES if load_event(name).get("type") == "REQUEST"]
+ROUTE_FIXTURES = [name for name in FIXTURES if name not in AUTHORIZER_FIXTURES]
 
 
 def _consistent_query(event: dict[str, Any]) -> bool:
@@ -28,10 +31,10 @@ def _consistent_query(event: dict[str, Any]) -> bool:
 def test_every_route_of_the_template_has_a_fixture() -> None:
     route_keys = {f"{route.method} {route.path}" for route in routes()}
 
-    assert {load_event(name)["routeKey"] for name in FIXTURES} == route_keys
+    assert {load_event(name)["routeKey"] for name in ROUTE_FIXTURES} == route_keys
 
 
-@pytest.mark.parametrize("name", FIXTURES)
+@pytest.mark.parametrize("name", ROUTE_FIXTURES)
 def test_each_fixture_is_an_http_api_payload_2_0_event(name: str) -> None:
     event = load_event(name)
     context = event["requestContext"]
@@ -50,6 +53,30 @@ def test_each_fixture_is_an_http_api_payload_2_0_event(name: str) -> None:
     assert ("pathParameters" in event) == ("{" in path)
     assert _consistent_query(event)
     assert event["isBase64Encoded"] is False
+
+
+@pytest.mark.parametrize("name", AUTHORIZER_FIXTURES)
+def test_each_authorizer_fixture_is_a_payload_2_0_authorizer_event(name: str) -> None:
+    event = load_event(name)
+    context = event["requestContext"]
+    method, _, path = event["routeKey"].partition(" ")
+
+    assert event["version"] == "2.0"
+    assert event["routeArn"].endswith(f"/$default/{method}{path}")
+    assert event["routeArn"].startswith(f"arn:aws:execute-api:us-east-1:{context['accountId']}:{context['apiId']}/")
+    assert isinstance(event["identitySource"], list)
+    assert context["routeKey"] == event["routeKey"]
+    assert context["http"]["path"] == event["rawPath"]
+    assert all(header == header.lower() for header in event["headers"])
+    assert "authorizer" not in context  # the authorizer is what fills it in, for the route's function
+    assert "body" not in event  # an authorizer never sees the body
+
+
+def test_the_authorizer_fixture_is_the_create_requests_authorization() -> None:
+    authorizing, route = load_event("authorizer"), load_event("create_link")
+
+    assert authorizing["routeKey"] == route["routeKey"]
+    assert authorizing["requestContext"]["requestId"] == route["requestContext"]["requestId"]
 
 
 def test_the_create_fixture_carries_a_json_body_of_the_length_it_declares() -> None:

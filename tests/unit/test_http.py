@@ -30,6 +30,15 @@ EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
     errors.RateLimited: 429,
+    errors.LinkGone: 410,
+    errors.LinkDisabled: 410,
+    errors.LinkDeleted: 410,
+    errors.InvalidTags: 422,
+    errors.InvalidCursor: 400,
+    errors.EditConflict: 409,
+    errors.VersionMismatch: 412,
+    errors.InvalidKeySpec: 422,
+    errors.KeyNotFound: 404,
 }
 
 

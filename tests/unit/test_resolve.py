@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shortlinks.domain.errors import LinkExpired, LinkNotFound
-from shortlinks.domain.links import Link, LinkStatus, Target
+from shortlinks.domain.links import Link, LinkState, LinkStatus, Target
 from shortlinks.domain.service import resolve_link, resolve_target
 from tests.unit.fake_repository import FakeRepository
 
@@ -129,3 +129,17 @@ def test_a_link_is_active_until_the_moment_it_expires() -> None:
     assert target.status(NOW - timedelta(microseconds=1)) is LinkStatus.ACTIVE
     assert target.status(NOW) is LinkStatus.EXPIRED
     assert Target(url="https://example.org/").status(datetime.max.replace(tzinfo=UTC)) is LinkStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        (LinkState.ACTIVE, LinkStatus.EXPIRED),
+        (LinkState.DISABLED, LinkStatus.DISABLED),
+        (LinkState.DELETED, LinkStatus.DELETED),
+    ],
+)
+def test_what_the_owner_set_outranks_expiry(state: LinkState, status: LinkStatus) -> None:
+    target = Target(url="https://example.org/", expires_at=NOW - timedelta(days=1), state=state)
+
+    assert target.status(NOW) is status

@@ -179,3 +179,48 @@ def test_an_empty_request_host_is_not_an_own_host() -> None:
 )
 def test_bare_host_drops_case_port_trailing_dot_and_brackets(host: str, bare: str) -> None:
     assert bare_host(host) == bare
+
+
+# --- API keys: anonymous creation, the default create rate limit, the authorizer's cache --------------------------
+
+
+def test_api_key_settings_default_to_keys_required_60_a_minute_and_a_60_second_cache() -> None:
+    settings = Settings.from_env({"TABLE_NAME": "t"})
+
+    assert (settings.allow_anonymous_create, settings.default_create_rate_limit, settings.auth_cache_seconds) == (
+        False,
+        60,
+        60,
+    )
+
+
+def test_api_key_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TABLE_NAME": "t",
+            "ALLOW_ANONYMOUS_CREATE": "true",
+            "CREATE_RATE_LIMIT_PER_MINUTE": "100000",
+            "AUTH_CACHE_SECONDS": "0",
+        }
+    )
+
+    assert (settings.allow_anonymous_create, settings.default_create_rate_limit, settings.auth_cache_seconds) == (
+        True,
+        100000,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AUTH_CACHE_SECONDS", "-1"),
+        ("AUTH_CACHE_SECONDS", "3601"),
+        ("CREATE_RATE_LIMIT_PER_MINUTE", "0"),
+        ("CREATE_RATE_LIMIT_PER_MINUTE", "100001"),
+        ("ALLOW_ANONYMOUS_CREATE", "maybe"),
+    ],
+)
+def test_api_key_settings_out_of_range_fail(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"TABLE_NAME": "t", name: value})

@@ -91,12 +91,62 @@ class LinkNotFound(ShortlinksError):
         return cls(f"no link with code {code[:64]!r}")
 
 
-class LinkExpired(ShortlinksError):
+class LinkGone(ShortlinksError):
+    """The link exists but may not be followed (410)."""
+
+    code = "link_gone"
+
+
+class LinkExpired(LinkGone):
     code = "link_expired"
 
     @classmethod
     def for_code(cls, code: str) -> LinkExpired:
         return cls(f"the link {code!r} has expired")
+
+
+class LinkDisabled(LinkGone):
+    code = "link_disabled"
+
+    @classmethod
+    def for_code(cls, code: str) -> LinkDisabled:
+        return cls(f"the link {code!r} is disabled")
+
+
+class LinkDeleted(LinkGone):
+    code = "link_deleted"
+
+    @classmethod
+    def for_code(cls, code: str) -> LinkDeleted:
+        return cls(f"the link {code!r} was deleted")
+
+
+class InvalidTags(ShortlinksError):
+    code = "invalid_tags"
+
+
+class InvalidCursor(ShortlinksError):
+    code = "invalid_cursor"
+
+    @classmethod
+    def given(cls) -> InvalidCursor:
+        return cls("the cursor is not one this API returned for this listing")
+
+
+class EditConflict(ShortlinksError):
+    code = "conflict"
+
+    @classmethod
+    def on(cls, code: str) -> EditConflict:
+        return cls(f"the link {code!r} was changed by someone else meanwhile; read it again and retry")
+
+
+class VersionMismatch(EditConflict):
+    code = "precondition_failed"
+
+    @classmethod
+    def on(cls, code: str) -> VersionMismatch:
+        return cls(f"the link {code!r} is no longer at the version in If-Match; read it again")
 
 
 class NotOurShortUrl(ShortlinksError):
@@ -146,3 +196,17 @@ class RateLimited(ShortlinksError):
     @classmethod
     def creating(cls, limit: int, retry_after: int) -> RateLimited:
         return cls(f"this key may create {limit} links a minute; retry in {retry_after} s", retry_after)
+
+
+class InvalidKeySpec(ShortlinksError):
+    """A new API key's name or rate limit breaks a rule (the key's own value is never the caller's to choose)."""
+
+    code = "invalid_key_spec"
+
+
+class KeyNotFound(ShortlinksError):
+    code = "key_not_found"
+
+    @classmethod
+    def for_id(cls, key_id: str) -> KeyNotFound:
+        return cls(f"no API key with id {key_id[:64]!r}")

@@ -1,15 +1,33 @@
-"""What the service does: create links and resolve codes. Plain values in, domain objects out."""
+"""What the service does: create, resolve and manage links. Plain values in, domain objects out."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from shortlinks.domain.access import Principal
 from shortlinks.domain.codes import check_alias, generate_code, is_reserved, looks_like_code
-from shortlinks.domain.errors import CodeSpaceExhausted, CodeTaken, InvalidExpiry, LinkNotFound
-from shortlinks.domain.links import DEFAULT_REDIRECT_TYPE, REDIRECT_TYPES, Link, Target
-from shortlinks.domain.repository import LinkRepository
+from shortlinks.domain.errors import (
+    CodeSpaceExhausted,
+    CodeTaken,
+    Forbidden,
+    InvalidExpiry,
+    LinkDeleted,
+    LinkNotFound,
+    VersionMismatch,
+)
+from shortlinks.domain.links import (
+    DEFAULT_REDIRECT_TYPE,
+    REDIRECT_TYPES,
+    HistoryEntry,
+    Link,
+    LinkState,
+    LinkStatus,
+    Target,
+    check_tags,
+)
+from shortlinks.domain.repository import LinkPage, LinkQuery, LinkRepository
 from shortlinks.domain.urls import normalise_destination
 
 MAX_GENERATION_ATTEMPTS = 5
@@ -26,6 +44,34 @@ class NewLink:
     forward_query: bool = True
     expires_at: datetime | None = None
     title: str | None = None
+    tags: tuple[str, ...] = ()
+    reuse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChanges:
+    """A PATCH: only the fields given change. ``clear_expiry`` removes an expiry (``expires_at: null``)."""
+
+    url: str | None = None
+    title: str | None = None
+    clear_title: bool = False
+    tags: tuple[str, ...] | None = None
+    expires_at: datetime | None = None
+    clear_expiry: bool = False
+    redirect_type: int | None = None
+    forward_query: bool | None = None
+    disabled: bool | None = None
+
+
+def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+    if expires_at is None:
+        return
+    if expires_at.tzinfo is None:
+        raise InvalidExpiry("expires_at must carry a time zone, e.g. 2026-12-31T23:59:59Z")
+    if expires_at <= now:
+        raise InvalidExpiry("expires_at must be in the future")
+    if expires_at - now > MAX_EXPIRY:
+        raise InvalidExpiry("expires_at must be within 100 years")
 
 
 def create_link(
@@ -38,22 +84,26 @@ def create_link(
     now: datetime,
     owner: str | None = None,
     new_code: Callable[[int], str] = generate_code,
+    admit: Callable[[], None] | None = None,
 ) -> Link:
-    """Create a link on ``domain``.
+    """Create a link on ``domain`` (or, with ``reuse``, return the owner's active link to the same URL).
 
     A custom alias that is taken fails with ``CodeTaken``; a generated code that is taken is drawn again, up
-    to ``MAX_GENERATION_ATTEMPTS`` times. Nothing is written unless every rule passes.
+    to ``MAX_GENERATION_ATTEMPTS`` times. Nothing is written unless every rule passes. ``admit`` (the caller's
+    rate limit) runs after the rules and before the first write, so a refused request costs the caller nothing.
     """
     url = normalise_destination(request.url, own_hosts=own_hosts)
     if request.redirect_type not in REDIRECT_TYPES:
         raise ValueError(f"unsupported redirect type {request.redirect_type}")  # the boundary already refused it
-    if request.expires_at is not None:
-        if request.expires_at.tzinfo is None:
-            raise InvalidExpiry("expires_at must carry a time zone, e.g. 2026-12-31T23:59:59Z")
-        if request.expires_at <= now:
-            raise InvalidExpiry("expires_at must be in the future")
-        if request.expires_at - now > MAX_EXPIRY:
-            raise InvalidExpiry("expires_at must be within 100 years")
+    _check_expiry(request.expires_at, now)
+    tags = check_tags(request.tags)
+    alias = check_alias(request.alias) if request.alias is not None else None
+    if request.reuse and owner is not None and alias is None:
+        for existing in repository.find_by_url(owner, domain, url):
+            if existing.status(now) is LinkStatus.ACTIVE:
+                return existing
+    if admit is not None:
+        admit()
     target = Target(
         url=url,
         redirect_type=request.redirect_type,
@@ -62,10 +112,12 @@ def create_link(
     )
 
     def link_with(code: str) -> Link:
-        return Link(domain=domain, code=code, target=target, created_at=now, title=request.title, owner=owner)
+        return Link(
+            domain=domain, code=code, target=target, created_at=now, title=request.title, owner=owner, tags=tags
+        )
 
-    if request.alias is not None:
-        link = link_with(check_alias(request.alias))
+    if alias is not None:
+        link = link_with(alias)
         repository.add(link)  # CodeTaken propagates: a custom alias is never silently replaced
         return link
     for _ in range(MAX_GENERATION_ATTEMPTS):
@@ -81,17 +133,118 @@ def create_link(
     raise CodeSpaceExhausted.after(MAX_GENERATION_ATTEMPTS)
 
 
-def resolve_link(repository: LinkRepository, domain: str, code: str) -> Link:
+def resolve_link(repository: LinkRepository, domain: str, code: str, *, consistent: bool = False) -> Link:
     """The link ``code`` names on ``domain``, whatever its status; ``LinkNotFound`` otherwise."""
-    link = repository.get(domain, code) if looks_like_code(code) else None
+    link = repository.get(domain, code, consistent=consistent) if looks_like_code(code) else None
     if link is None:
         raise LinkNotFound.for_code(code)
     return link
 
 
 def resolve_target(repository: LinkRepository, domain: str, code: str, now: datetime) -> Target:
-    """Where ``code`` on ``domain`` leads at ``now``: one read. ``LinkNotFound`` or ``LinkExpired`` otherwise."""
+    """Where ``code`` on ``domain`` leads at ``now``: one read. ``LinkNotFound`` or ``LinkGone`` otherwise."""
     target = repository.get_target(domain, code) if looks_like_code(code) else None
     if target is None:
         raise LinkNotFound.for_code(code)
     return target.ensure_live(code, now)
+
+
+def managed_link(
+    repository: LinkRepository, principal: Principal, domain: str, code: str, *, consistent: bool = False
+) -> Link:
+    """A link the caller may manage. Another owner's link is ``LinkNotFound``: existence is not confirmed."""
+    link = resolve_link(repository, domain, code, consistent=consistent)
+    if not principal.may_manage(link.owner):
+        raise LinkNotFound.for_code(code)
+    return link
+
+
+def update_link(
+    repository: LinkRepository,
+    principal: Principal,
+    domain: str,
+    code: str,
+    changes: LinkChanges,
+    *,
+    own_hosts: Collection[str],
+    now: datetime,
+    expected_version: int | None = None,
+) -> Link:
+    """Apply ``changes`` with optimistic concurrency; a destination change is recorded in the history.
+
+    ``expected_version`` (from ``If-Match``) must match the stored version; without it, the version read here
+    is expected, so two concurrent edits cannot both win: the loser gets ``EditConflict``.
+    """
+    # Strongly consistent: an edit sent right after another must see it (no spurious 409 or 412).
+    link = managed_link(repository, principal, domain, code, consistent=True)
+    if link.target.state is LinkState.DELETED:
+        raise LinkDeleted.for_code(code)
+    if expected_version is not None and expected_version != link.version:
+        raise VersionMismatch.on(code)
+    if changes == LinkChanges():
+        return link  # nothing asked to change: no write, no new version
+    target = link.target
+    history = None
+    if changes.url is not None:
+        url = normalise_destination(changes.url, own_hosts=own_hosts)
+        if url != target.url:
+            history = HistoryEntry(now, principal.key_id, target.url, url, link.version + 1)
+            target = replace(target, url=url)
+    if changes.clear_expiry:
+        target = replace(target, expires_at=None)
+    elif changes.expires_at is not None:
+        _check_expiry(changes.expires_at, now)
+        target = replace(target, expires_at=changes.expires_at)
+    if changes.redirect_type is not None:
+        if changes.redirect_type not in REDIRECT_TYPES:
+            raise ValueError(f"unsupported redirect type {changes.redirect_type}")
+        target = replace(target, redirect_type=changes.redirect_type)
+    if changes.forward_query is not None:
+        target = replace(target, forward_query=changes.forward_query)
+    if changes.disabled is not None:
+        target = replace(target, state=LinkState.DISABLED if changes.disabled else LinkState.ACTIVE)
+    title = None if changes.clear_title else changes.title if changes.title is not None else link.title
+    tags = check_tags(changes.tags) if changes.tags is not None else link.tags
+    updated = replace(link, target=target, title=title, tags=tags, version=link.version + 1, updated_at=now)
+    repository.replace(updated, link.version, history)
+    return updated
+
+
+def delete_link(repository: LinkRepository, principal: Principal, domain: str, code: str, *, now: datetime) -> None:
+    """Leave a tombstone: the link answers 410 from now on and its code is never handed out again."""
+    link = managed_link(repository, principal, domain, code, consistent=True)
+    if link.target.state is LinkState.DELETED:
+        return  # deleting twice is the same as deleting once
+    tombstone = replace(
+        link,
+        target=replace(link.target, state=LinkState.DELETED),
+        version=link.version + 1,
+        updated_at=now,
+    )
+    repository.replace(tombstone, link.version)
+
+
+def link_history(repository: LinkRepository, principal: Principal, domain: str, code: str) -> list[HistoryEntry]:
+    managed_link(repository, principal, domain, code)
+    return repository.history(domain, code)
+
+
+def list_links(
+    repository: LinkRepository,
+    principal: Principal,
+    *,
+    owner: str | None,
+    limit: int,
+    cursor: str | None,
+    tag: str | None,
+    status: LinkStatus | None,
+    now: datetime,
+) -> LinkPage:
+    """The caller's links, newest first. Admins may list another key's links, or everyone's (``owner="*"``)."""
+    if owner is None:
+        owner = principal.key_id
+    if owner != principal.key_id and not principal.is_admin:
+        raise Forbidden.admins_only()
+    return repository.find(
+        LinkQuery(owner=None if owner == "*" else owner, limit=limit, cursor=cursor, tag=tag, status=status, now=now)
+    )

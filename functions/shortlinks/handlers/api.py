@@ -45,7 +45,9 @@ def json_endpoint(route: Route) -> Callable[[dict[str, Any]], dict[str, Any]]:
         try:
             response = route(event)
         except ShortlinksError as error:
-            response = JsonResponse(status_for(error), error_body(error.code, error.message))
+            retry_after = getattr(error, "retry_after", None)
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            response = JsonResponse(status_for(error), error_body(error.code, error.message), headers)
         except BadRequest as error:
             response = JsonResponse(error.status, error_body(error.code, error.message, error.details))
         except Exception as error:  # a bug or an outage: log it, answer JSON, never a bare 502
@@ -59,14 +61,32 @@ def json_endpoint(route: Route) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return serve
 
 
+def by_route_key(routes: dict[str, Route]) -> Route:
+    """One function serving several routes: API Gateway has matched the route already, and says which in
+    ``routeKey`` (``"PATCH /v1/links/{code}"``), so dispatch is a dictionary lookup, not a router."""
+
+    def dispatch(event: dict[str, Any]) -> JsonResponse:
+        route = routes.get(str(event.get("routeKey", "")))
+        if route is None:
+            return JsonResponse(404, error_body("route_not_found", "no such route"))
+        return route(event)
+
+    return dispatch
+
+
+def path_parameter(event: dict[str, Any], name: str) -> str:
+    return str((event.get("pathParameters") or {}).get(name, ""))
+
+
 def query_parameter(event: dict[str, Any], name: str) -> str | None:
     """A query parameter's value as HTTP API gives it (repeated parameters arrive comma-joined)."""
     value = (event.get("queryStringParameters") or {}).get(name)
     return None if value is None else str(value)
 
 
-def parse_body[M: BaseModel](event: dict[str, Any], model: type[M]) -> M:
-    """Parse a JSON body into ``model``: media type, size and syntax first, then the fields."""
+def parse_body[M: BaseModel](event: dict[str, Any], model: type[M], max_bytes: int = MAX_BODY_BYTES) -> M:
+    """Parse a JSON body into ``model``: media type, size (at most ``max_bytes``) and syntax first, then the
+    fields."""
     content_type = lower_headers(event).get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != JSON_CONTENT_TYPE and not content_type.endswith("+json"):
         raise BadRequest.unsupported_media_type(content_type)
@@ -75,8 +95,8 @@ def parse_body[M: BaseModel](event: dict[str, Any], model: type[M]) -> M:
         data = base64.b64decode(raw_body, validate=True) if event.get("isBase64Encoded") else raw_body.encode()
     except (binascii.Error, ValueError):
         raise BadRequest.malformed_json("the body is not valid base64") from None
-    if len(data) > MAX_BODY_BYTES:
-        raise BadRequest.too_large(MAX_BODY_BYTES)
+    if len(data) > max_bytes:
+        raise BadRequest.too_large(max_bytes)
     if not data.strip():
         raise BadRequest.malformed_json("the body is empty")
     try:
@@ -87,7 +107,12 @@ def parse_body[M: BaseModel](event: dict[str, Any], model: type[M]) -> M:
             raise BadRequest.malformed_json(str(errors[0].get("ctx", {}).get("error", "syntax error"))) from None
         if any(e["type"] == "model_type" for e in errors):
             raise BadRequest.not_an_object() from None
-        raise BadRequest.invalid([_detail(e) for e in errors]) from None
+        raise invalid_fields(exc) from None
+
+
+def invalid_fields(error: ValidationError) -> BadRequest:
+    """The ``validation_error`` for a JSON object whose fields break the model, naming each field."""
+    return BadRequest.invalid([_detail(e) for e in error.errors(include_url=False, include_input=False)])
 
 
 def _detail(error: Any) -> dict[str, str]:

@@ -9,6 +9,8 @@ enforce, through this module, and so answer 401 with our JSON error. The context
 - ``{"auth": "key", "key_id": "...", "role": "admin"|"member", "create_rate_limit": <int or 0>}``: a valid key
 - ``{"auth": "anonymous"}``: no key header at all
 - ``{"auth": "invalid"}``: a malformed, unknown or revoked key (which one is not said)
+- ``{"auth": "unavailable"}``: a well-formed key the authorizer could not check because the table did not answer
+  (the functions answer 503 ``service_unavailable``, not a 401 that would tell a caller its key is bad)
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from shortlinks.domain.access import Principal, Role
-from shortlinks.domain.errors import Forbidden, Unauthenticated
+from shortlinks.domain.errors import Forbidden, StorageUnavailable, Unauthenticated
 
 AUTH_KEY = "key"
 AUTH_ANONYMOUS = "anonymous"
 AUTH_INVALID = "invalid"
+AUTH_UNAVAILABLE = "unavailable"
 
 
 def authorizer_context(event: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +49,8 @@ def principal_of(event: dict[str, Any]) -> Principal | None:
         return Principal(key_id=key_id, role=role, create_rate_limit=limit or None)
     if auth == AUTH_ANONYMOUS:
         return None
+    if auth == AUTH_UNAVAILABLE:
+        raise StorageUnavailable.because("the API key could not be checked")
     raise Unauthenticated.rejected()
 
 

@@ -1,33 +1,63 @@
-"""POST /v1/links: create a short link."""
+"""POST /v1/links and POST /v1/links/bulk: create short links."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
+from pydantic import ValidationError
 
 from shortlinks.config import Settings
+from shortlinks.domain.access import Principal
+from shortlinks.domain.errors import ShortlinksError, StorageUnavailable, Unauthenticated
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
-from shortlinks.handlers.api import JsonResponse, json_endpoint, parse_body
-from shortlinks.handlers.http import request_host
-from shortlinks.handlers.schemas import CreateLinkRequest, LinkResponse
+from shortlinks.handlers.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
+from shortlinks.handlers.auth import principal_of
+from shortlinks.handlers.http import BadRequest, error_body, lower_headers, request_host, status_for
+from shortlinks.handlers.schemas import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest, LinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.storage.repository import DynamoLinkRepository
+from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+# Room for MAX_BULK_ITEMS links at their largest (a 2,048-character URL, a 64-character alias, a 200-character
+# title, 20 tags: about 3.5 KB each); a single create's 16 KiB would refuse 100 ordinary links.
+MAX_BULK_BODY_BYTES = MAX_BULK_ITEMS * 5 * 1024
 
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
+rate_limiter = DynamoRateLimiter(
+    settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
+)
+_idempotent: Callable[..., dict[str, Any]] | None = None
+_context: LambdaContext | None = None
+_idempotency_config: Any = None
 
 
-@json_endpoint
-def create(event: dict[str, Any]) -> JsonResponse:
-    request = parse_body(event, CreateLinkRequest)
-    host = request_host(event)
+def _caller(event: dict[str, Any]) -> Principal | None:
+    principal = principal_of(event)
+    if principal is None and not settings.allow_anonymous_create:
+        raise Unauthenticated.missing()
+    return principal
+
+
+def _create_one(request: CreateLinkRequest, principal: Principal | None, host: str) -> dict[str, Any]:
+    """Create (or reuse) one link and return its JSON representation."""
     now = utc_now()
+
+    def admit() -> None:
+        if principal is not None:
+            limit = principal.create_rate_limit or settings.default_create_rate_limit
+            rate_limiter.hit(principal.key_id, limit, now)
+
     link = create_link(
         repository,
         request.to_new_link(),
@@ -35,14 +65,146 @@ def create(event: dict[str, Any]) -> JsonResponse:
         own_hosts=settings.own_hosts(host),
         code_length=settings.code_length,
         now=now,
+        owner=principal.key_id if principal else None,
+        admit=admit,
     )
-    metrics.add_metric(name="LinksCreated", unit=MetricUnit.Count, value=1)
-    logger.info("link created", extra={"code": link.code, "domain": link.domain, "alias": request.alias is not None})
-    body = LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump_json()
-    return JsonResponse(201, body, {"Location": f"/v1/links/{link.code}"})
+    reused = link.created_at != now
+    metrics.add_metric(name="LinksReused" if reused else "LinksCreated", unit=MetricUnit.Count, value=1)
+    logger.info("link created", extra={"code": link.code, "domain": link.domain, "owner": link.owner, "reused": reused})
+    body = LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump(mode="json")
+    body["reused"] = reused
+    return body
+
+
+def create(event: dict[str, Any]) -> JsonResponse:
+    principal = _caller(event)
+    request = parse_body(event, CreateLinkRequest)
+    host = request_host(event)
+    idempotency_key = lower_headers(event).get("idempotency-key")
+    if idempotency_key is None:
+        body = _create_one(request, principal, host)
+    else:
+        body = _create_idempotently(idempotency_key, request, principal, host)
+    status = 200 if body.pop("reused") else 201  # 200: an existing link was returned (reuse)
+    return JsonResponse(status, json.dumps(body, separators=(",", ":")), {"Location": f"/v1/links/{body['code']}"})
+
+
+def create_many(event: dict[str, Any]) -> JsonResponse:
+    """Each item is created or refused on its own; the answer lists every item's outcome in order."""
+    principal = _caller(event)
+    bulk = parse_body(event, BulkCreateRequest, max_bytes=MAX_BULK_BODY_BYTES)
+    host = request_host(event)
+    results: list[dict[str, Any]] = []
+    for index, raw in enumerate(bulk.links):
+        try:
+            request = CreateLinkRequest.model_validate_json(json.dumps(raw))
+            link = _create_one(request, principal, host)
+            results.append({"index": index, "status": 200 if link.pop("reused") else 201, "link": link})
+        except ValidationError as exc:
+            error = invalid_fields(exc)
+            results.append(
+                {"index": index, "status": error.status, "error": _error(error.code, error.message, error.details)}
+            )
+        except ShortlinksError as exc:
+            results.append({"index": index, "status": status_for(exc), "error": _error(exc.code, exc.message)})
+    created = sum(1 for result in results if result["status"] in (200, 201))
+    body = {"created": created, "failed": len(results) - created, "results": results}
+    return JsonResponse(200, json.dumps(body, separators=(",", ":")))
+
+
+def _error(code: str, message: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """An item's error, shaped as a single request's ``error`` object."""
+    error: dict[str, Any] = json.loads(error_body(code, message, details))["error"]
+    return error
+
+
+def _create_idempotently(
+    idempotency_key: str, request: CreateLinkRequest, principal: Principal | None, host: str
+) -> dict[str, Any]:
+    """A retried request with the same ``Idempotency-Key`` (per API key) gets the first answer again.
+
+    Powertools' idempotency utility keeps the record in the links table for 24 hours; it is imported on first
+    use only, so creates without the header pay nothing for it at cold start.
+    """
+    if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not idempotency_key.isprintable():
+        raise BadRequest.invalid(
+            [{"field": "Idempotency-Key", "message": f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"}]
+        )
+    if principal is None:
+        raise BadRequest.invalid([{"field": "Idempotency-Key", "message": "needs an API key to scope it to"}])
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    payload = {
+        "caller": principal.key_id,
+        "idempotency_key": idempotency_key,
+        "domain": settings.short_domain(host),
+        "request": request.model_dump(mode="json"),
+    }
+    try:
+        return _idempotent_create()(payload=payload, request=request, principal=principal, host=host)
+    except IdempotencyValidationError:
+        raise BadRequest(
+            422, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise BadRequest(409, "idempotency_in_progress", "a request with this Idempotency-Key is in progress") from None
+    except IdempotencyPersistenceLayerError as exc:
+        raise StorageUnavailable.because("idempotency record") from exc
+
+
+def _idempotent_create() -> Callable[..., dict[str, Any]]:
+    global _idempotent
+    if _idempotent is None:
+        import boto3
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        persistence = DynamoDBPersistenceLayer(
+            table_name=settings.table_name,
+            key_attr="pk",
+            sort_key_attr="sk",
+            static_pk_value="IDEMPOTENCY#create",
+            expiry_attr="ttl",
+            boto3_client=boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint),
+        )
+        config = IdempotencyConfig(
+            event_key_jmespath="[caller, domain, idempotency_key]",
+            payload_validation_jmespath="request",
+            expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+            raise_on_no_idempotency_key=True,
+        )
+        global _idempotency_config
+        _idempotency_config = config
+        if _context is not None:
+            config.register_lambda_context(_context)
+
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="payload", config=config, persistence_store=persistence
+        )
+        def once(
+            *, payload: dict[str, Any], request: CreateLinkRequest, principal: Principal | None, host: str
+        ) -> dict[str, Any]:
+            return _create_one(request, principal, host)
+
+        _idempotent = once
+    return _idempotent
+
+
+_serve = json_endpoint(by_route_key({"POST /v1/links": create, "POST /v1/links/bulk": create_many}))
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return create(event)
+    global _context
+    _context = context
+    if _idempotency_config is not None:
+        _idempotency_config.register_lambda_context(context)  # remaining time bounds an in-progress record
+    return _serve(event)

@@ -13,8 +13,9 @@ from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
 from shortlinks.handlers.api import JsonResponse, json_endpoint, query_parameter
+from shortlinks.handlers.auth import principal_of
 from shortlinks.handlers.http import BadRequest, request_host
-from shortlinks.handlers.schemas import LinkResponse
+from shortlinks.handlers.schemas import LinkResponse, PublicLinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.storage.repository import DynamoLinkRepository
 
@@ -28,6 +29,7 @@ repository.warm_up()
 
 @json_endpoint
 def expand(event: dict[str, Any]) -> JsonResponse:
+    principal = principal_of(event)  # anyone may preview; an invalid key is refused before anything else
     url = query_parameter(event, "url")
     code = query_parameter(event, "code")
     host = request_host(event)
@@ -40,7 +42,10 @@ def expand(event: dict[str, Any]) -> JsonResponse:
     link = resolve_link(repository, domain, code)
     metrics.add_metric(name="Expansions", unit=MetricUnit.Count, value=1)
     now = utc_now()
-    return JsonResponse(200, LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump_json())
+    short_url = settings.short_url(host, link.code)
+    if principal is not None and principal.may_manage(link.owner):
+        return JsonResponse(200, LinkResponse.of(link, short_url, now).model_dump_json())
+    return JsonResponse(200, PublicLinkResponse.of(link, short_url, now).model_dump_json())
 
 
 def _code_of(short_url: str, domain: str) -> str:
@@ -64,6 +69,6 @@ def _code_of(short_url: str, domain: str) -> str:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return expand(event)

@@ -9,16 +9,17 @@ _TITLES = {
         "Link not found",
         "This short link does not exist. Check that it was copied in full: codes are case-sensitive.",
     ),
-    410: ("Link no longer available", "This short link has expired and no longer leads anywhere."),
+    410: ("Link no longer available", "This short link no longer leads anywhere."),
 }
+_EXPIRED = ("Link expired", "This short link has expired and no longer leads anywhere.")
 _FALLBACK = ("Link unavailable", "This short link cannot be followed right now. Please try again later.")
 
 # No scripts, no external resources: the page works under the strictest policy.
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
-def error_page(status: int) -> str:
-    title, text = _TITLES.get(status, _FALLBACK)
+def error_page(status: int, code: str | None = None) -> str:
+    title, text = _EXPIRED if code == "link_expired" else _TITLES.get(status, _FALLBACK)
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

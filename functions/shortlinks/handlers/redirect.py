@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
-from shortlinks.domain.errors import LinkExpired, LinkNotFound, ShortlinksError
+from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, utc_now
 from shortlinks.domain.service import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
@@ -41,7 +41,7 @@ repository.warm_up()
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = lower_headers(event)
     code = (event.get("pathParameters") or {}).get("code", "")
@@ -49,9 +49,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     domain = settings.short_domain(host)
     try:
         target = resolve_target(repository, domain, code, utc_now())
-    except (LinkNotFound, LinkExpired) as error:
+    except (LinkNotFound, LinkGone) as error:
         response = _refusal(error, headers.get("accept", ""))
-        miss = "LinkExpired" if isinstance(error, LinkExpired) else "LinkMissed"
+        miss = "LinkMissed" if isinstance(error, LinkNotFound) else "LinkGone"
         metrics.add_metric(name=miss, unit=MetricUnit.Count, value=1)
     except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
         logger.warning("redirect failed", extra={"code": code, "error": error.code})
@@ -96,7 +96,7 @@ def _refusal(error: ShortlinksError, accept: str) -> dict[str, Any]:
     }
     if wants_html(accept):
         headers |= {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP}
-        return {"statusCode": status, "headers": headers, "body": error_page(status)}
+        return {"statusCode": status, "headers": headers, "body": error_page(status, error.code)}
     headers["Content-Type"] = JSON_CONTENT_TYPE
     return {"statusCode": status, "headers": headers, "body": error_body(error.code, error.message)}
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from shortlinks.domain.links import MAX_TITLE_LENGTH, Link, LinkStatus
+from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus
 from shortlinks.domain.service import NewLink
 
-# Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases)
-# with more specific error codes.
-_Url = Annotated[str, StringConstraints(max_length=8192)]
+# Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
+# tag syntax) with more specific error codes.
+Url = Annotated[str, StringConstraints(max_length=8192)]
 _Alias = Annotated[str, StringConstraints(max_length=256)]
-_Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")]
+_Tag = Annotated[str, StringConstraints(max_length=64)]
+Tags = Annotated[list[_Tag], Field(max_length=MAX_TAGS)]
+RedirectType = Literal[301, 302, 307, 308]
+MAX_BULK_ITEMS = 100
 
 
 class CreateLinkRequest(BaseModel):
@@ -22,12 +26,14 @@ class CreateLinkRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    url: _Url
+    url: Url
     alias: _Alias | None = None
-    redirect_type: Literal[301, 302, 307, 308] = 302
+    redirect_type: RedirectType = 302
     forward_query: bool = True
     expires_at: AwareDatetime | None = None
-    title: _Title | None = None
+    title: Title | None = None
+    tags: Tags = Field(default_factory=list)
+    reuse: bool = False
 
     def to_new_link(self) -> NewLink:
         return NewLink(
@@ -37,21 +43,35 @@ class CreateLinkRequest(BaseModel):
             forward_query=self.forward_query,
             expires_at=self.expires_at,
             title=self.title or None,
+            tags=tuple(self.tags),
+            reuse=self.reuse,
         )
 
 
+class BulkCreateRequest(BaseModel):
+    """Body of ``POST /v1/links/bulk``: up to 100 links, each created (or refused) on its own."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    links: Annotated[list[dict[str, object]], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
+
+
 class LinkResponse(BaseModel):
-    """A link as the API shows it."""
+    """A link as its owner (or an admin) sees it."""
 
     code: str
     domain: str
     short_url: str
     url: str
     title: str | None
+    tags: list[str]
     redirect_type: int
     forward_query: bool
     status: LinkStatus
+    owner: str | None
+    version: int
     created_at: str
+    updated_at: str | None
     expires_at: str | None
 
     @classmethod
@@ -62,13 +82,33 @@ class LinkResponse(BaseModel):
             short_url=short_url,
             url=link.target.url,
             title=link.title,
+            tags=list(link.tags),
             redirect_type=link.target.redirect_type,
             forward_query=link.target.forward_query,
             status=link.status(now),
-            created_at=_iso(link.created_at),
-            expires_at=_iso(link.target.expires_at) if link.target.expires_at else None,
+            owner=link.owner,
+            version=link.version,
+            created_at=iso(link.created_at),
+            updated_at=iso(link.updated_at) if link.updated_at else None,
+            expires_at=iso(link.target.expires_at) if link.target.expires_at else None,
         )
 
 
-def _iso(moment: datetime) -> str:
+class PublicLinkResponse(BaseModel):
+    """A link as anyone may preview it: where it goes and whether it still does, nothing about who made it."""
+
+    code: str
+    domain: str
+    short_url: str
+    url: str | None  # withheld once deleted: a tombstone no longer vouches for its old destination
+    status: LinkStatus
+
+    @classmethod
+    def of(cls, link: Link, short_url: str, now: datetime) -> Self:
+        status = link.status(now)
+        url = None if status is LinkStatus.DELETED else link.target.url
+        return cls(code=link.code, domain=link.domain, short_url=short_url, url=url, status=status)
+
+
+def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

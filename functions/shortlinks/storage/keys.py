@@ -8,3 +8,45 @@ LINK_SK = "LINK"
 def link_pk(domain: str, code: str) -> str:
     """Links are namespaced per short domain: the same code on two domains is two items."""
     return f"LINK#{domain}#{code}"
+
+
+def history_sk(changed_at_iso: str, version: int) -> str:
+    """History shares the link's partition: one Query returns a link's changes in time order."""
+    return f"HIST#{changed_at_iso}#{version:010d}"
+
+
+HISTORY_PREFIX = "HIST#"
+
+
+def owner_gsi1pk(owner: str) -> str:
+    return f"OWNER#{owner}"
+
+
+def owner_gsi1sk(created_at_iso: str, domain: str, code: str) -> str:
+    """Sorts an owner's links by creation time (ISO 8601 UTC strings sort as times)."""
+    return f"{created_at_iso}#{domain}#{code}"
+
+
+def url_gsi2pk(owner: str, domain: str, url: str) -> str:
+    """Finds an owner's links to one destination (``reuse``) without reading the rest."""
+    import hashlib
+
+    return f"URL#{owner}#{domain}#{hashlib.sha256(url.encode()).hexdigest()[:32]}"
+
+
+def rate_pk(key_id: str) -> str:
+    return f"RATE#{key_id}"
+
+
+API_KEY_SK = "APIKEY"
+API_KEYS_GSI1PK = "APIKEYS"  # every key in one gsi1 partition: there are few, and an admin lists them all
+
+
+def api_key_pk(key_hash: str) -> str:
+    """A key is found by the SHA-256 of the key itself, in one GetItem; the plaintext is never stored."""
+    return f"APIKEY#{key_hash}"
+
+
+def api_key_gsi1sk(created_at_iso: str, key_id: str) -> str:
+    """Sorts keys by creation time (ISO 8601 UTC strings sort as times); the id breaks ties."""
+    return f"{created_at_iso}#{key_id}"

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
-class LinkItem(Model):
-    """One link. ``pk = LINK#<domain>#<code>``, ``sk = LINK``."""
+class Gsi1Index(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """gsi1: an owner's links newest first (``OWNER#<key_id>``), and every API key (``APIKEYS``)."""
 
     class Meta:
-        table_name = "unbound"  # replaced by bind_link_item()
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class _UrlIndex(GlobalSecondaryIndex["LinkItem"]):  # type: ignore[no-untyped-call]
+    """gsi2: an owner's links to one destination (``reuse``)."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class LinkItem(Model):
+    """One link. ``pk = LINK#<domain>#<code>``, ``sk = LINK``; owned links also carry the gsi1/gsi2 keys."""
+
+    class Meta:
+        table_name = "unbound"  # replaced by bind()
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -24,11 +49,50 @@ class LinkItem(Model):
     created_at = UnicodeAttribute()
     title = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(default="active")
+    tags = UnicodeSetAttribute(null=True)
+    version = NumberAttribute(default=1)
+    updated_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    # pynamodb copies each index onto every subclass, so each bound class queries its own table.
+    by_owner = Gsi1Index()
+    by_url = _UrlIndex()
 
 
-def bind_link_item(table_name: str, region: str, host: str | None) -> type[LinkItem]:
-    """A ``LinkItem`` class bound to one table. Its connection (and botocore client) is its own."""
-    meta = type(
+class HistoryItem(Model):
+    """One destination change. ``pk = LINK#<domain>#<code>``, ``sk = HIST#<changed_at>#<version>``."""
+
+    class Meta:
+        table_name = "unbound"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = UnicodeAttribute(default="history")
+    changed_at = UnicodeAttribute()
+    changed_by = UnicodeAttribute(null=True)
+    old_url = UnicodeAttribute()
+    new_url = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class RateItem(Model):
+    """A fixed-window counter: ``pk = RATE#<key_id>``, ``sk = <window start>``; expires through ``ttl``."""
+
+    class Meta:
+        table_name = "unbound"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    hits = NumberAttribute(default=0)
+    ttl = NumberAttribute(null=True)
+
+
+def bound_meta(table_name: str, region: str, host: str | None) -> type:
+    """A model ``Meta`` bound to one table, with timeouts for a caller who is waiting."""
+    return type(
         "Meta",
         (),
         {
@@ -41,4 +105,12 @@ def bind_link_item(table_name: str, region: str, host: str | None) -> type[LinkI
             "max_retry_attempts": 2,
         },
     )
-    return type("BoundLinkItem", (LinkItem,), {"Meta": meta, "__module__": __name__})
+
+
+def bind[M: Model](model: type[M], table_name: str, region: str, host: str | None) -> type[M]:
+    """``model`` bound to one table. Each bound class has its own connection unless ``share_client`` joins it
+    to another's (storage.repository)."""
+    bound: type[M] = type(
+        f"Bound{model.__name__}", (model,), {"Meta": bound_meta(table_name, region, host), "__module__": __name__}
+    )
+    return bound

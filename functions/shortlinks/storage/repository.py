@@ -1,61 +1,67 @@
-"""The DynamoDB implementation of the domain's ``LinkRepository``."""
+"""The DynamoDB implementation of the domain's ``LinkRepository`` and ``RateLimiter``."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, GetError, PutError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, ScanError, TransactWriteError
+from pynamodb.exceptions import UpdateError as PynamoUpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from shortlinks.domain.errors import CodeTaken, StorageUnavailable
-from shortlinks.domain.links import Link, Target
-from shortlinks.storage.keys import LINK_SK, link_pk
-from shortlinks.storage.models import LinkItem, bind_link_item
+from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited, StorageUnavailable
+from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target
+from shortlinks.domain.repository import LinkPage, LinkQuery
+from shortlinks.storage.keys import (
+    HISTORY_PREFIX,
+    LINK_SK,
+    history_sk,
+    link_pk,
+    owner_gsi1pk,
+    owner_gsi1sk,
+    rate_pk,
+    url_gsi2pk,
+)
+from shortlinks.storage.models import HistoryItem, LinkItem, RateItem, bind
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
-_TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at")
+_TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
+_CONFLICT = "ConditionalCheckFailedException"
 
 
 class DynamoLinkRepository:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
-        self._item = bind_link_item(table_name, region, endpoint)
+        self._item = bind(LinkItem, table_name, region, endpoint)
+        self._history = bind(HistoryItem, table_name, region, endpoint)
+        # One botocore client per container: every model on this table (and transactions) shares the link
+        # model's connection, because each pynamodb connection would otherwise build its own client (~60 ms).
+        share_client(self._history, self._item)
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""
         self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
 
     def add(self, link: Link) -> None:
-        item = self._item(
-            link_pk(link.domain, link.code),
-            LINK_SK,
-            domain=link.domain,
-            code=link.code,
-            url=link.target.url,
-            redirect_type=link.target.redirect_type,
-            forward_query=link.target.forward_query,
-            expires_at=_iso(link.target.expires_at),
-            created_at=_iso(link.created_at),
-            title=link.title,
-            owner=link.owner,
-        )
         try:
-            item.save(condition=self._item.pk.does_not_exist())
+            self._to_item(link).save(condition=self._item.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if exc.cause_response_code == _CONFLICT:
                 raise CodeTaken.alias(link.code) from None
             raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
 
-    def get(self, domain: str, code: str) -> Link | None:
-        item = self._read(domain, code, None)
-        if item is None:
+    def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
+        try:
+            item = self._item.get(link_pk(domain, code), LINK_SK, consistent_read=consistent)
+        except DoesNotExist:
             return None
-        return Link(
-            domain=item.domain,
-            code=item.code,
-            target=_target(item),
-            created_at=datetime.fromisoformat(item.created_at),
-            title=item.title,
-            owner=item.owner,
-        )
+        except GetError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+        return _link(item)
 
     def get_target(self, domain: str, code: str) -> Target | None:
         """The redirect's read: the table connection's GetItem, skipping pynamodb's model instantiation (which
@@ -76,27 +82,224 @@ class DynamoLinkRepository:
             redirect_type=int(item["redirect_type"]["N"]),
             forward_query=bool(item["forward_query"]["BOOL"]),
             expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
+            state=LinkState(item.get("state", {}).get("S", "active")),
         )
 
-    def _read(self, domain: str, code: str, attributes: tuple[str, ...] | None) -> LinkItem | None:
+    def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
+        item = self._to_item(link)
+        still_ours = self._item.version == expected_version
         try:
-            return self._item.get(link_pk(domain, code), LINK_SK, attributes_to_get=attributes)
-        except DoesNotExist:
-            return None
-        except GetError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+            if history is None:
+                item.save(condition=still_ours)
+                return
+            record = self._history(
+                link_pk(link.domain, link.code),
+                history_sk(_iso(history.changed_at), history.version),
+                changed_at=_iso(history.changed_at),
+                changed_by=history.changed_by,
+                old_url=history.old_url,
+                new_url=history.new_url,
+                version=history.version,
+            )
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.save(item, condition=still_ours)
+                transaction.save(record, condition=self._history.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == _CONFLICT:
+                raise EditConflict.on(link.code) from None
+            raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
+        except TransactWriteError as exc:
+            reasons = [reason.code for reason in exc.cancellation_reasons if reason is not None]
+            if exc.cause_response_code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
+                raise EditConflict.on(link.code) from None
+            raise StorageUnavailable.because(exc.cause_response_code or "transaction failed") from exc
+
+    def history(self, domain: str, code: str) -> list[HistoryEntry]:
+        try:
+            items = list(
+                self._history.query(
+                    link_pk(domain, code),
+                    self._history.sk.startswith(HISTORY_PREFIX),
+                    scan_index_forward=False,
+                    limit=1000,
+                )
+            )
+        except QueryError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        return [
+            HistoryEntry(
+                changed_at=datetime.fromisoformat(item.changed_at),
+                changed_by=item.changed_by,
+                old_url=item.old_url,
+                new_url=item.new_url,
+                version=int(item.version),
+            )
+            for item in items
+        ]
+
+    def find(self, query: LinkQuery) -> LinkPage:
+        start = _decode_cursor(query.cursor, query.owner)
+        condition = _filter(self._item, query)
+        try:
+            if query.owner is not None:
+                results = self._item.by_owner.query(
+                    owner_gsi1pk(query.owner),
+                    filter_condition=condition,
+                    scan_index_forward=False,
+                    limit=query.limit,
+                    page_size=query.limit,
+                    last_evaluated_key=start,
+                )
+            else:
+                results = self._item.scan(
+                    filter_condition=condition & (self._item.sk == LINK_SK),
+                    limit=query.limit,
+                    page_size=query.limit,
+                    last_evaluated_key=start,
+                )
+            links = [_link(item) for item in results]
+        except (QueryError, ScanError) as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        return LinkPage(links, _encode_cursor(results.last_evaluated_key))
+
+    def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
+        try:
+            items = self._item.by_url.query(url_gsi2pk(owner, domain, url), scan_index_forward=False, limit=20)
+            return [link for link in (_link(item) for item in items) if link.target.url == url]
+        except QueryError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+
+    def _connection(self) -> Connection:
+        connection: Connection = self._item._get_connection().connection
+        return connection
+
+    def _to_item(self, link: Link) -> LinkItem:
+        created = _iso(link.created_at)
+        owned: dict[str, Any] = {}
+        if link.owner is not None:
+            owned = {
+                "gsi1pk": owner_gsi1pk(link.owner),
+                "gsi1sk": owner_gsi1sk(created, link.domain, link.code),
+                "gsi2pk": url_gsi2pk(link.owner, link.domain, link.target.url),
+                "gsi2sk": created,
+            }
+        return self._item(
+            link_pk(link.domain, link.code),
+            LINK_SK,
+            domain=link.domain,
+            code=link.code,
+            url=link.target.url,
+            redirect_type=link.target.redirect_type,
+            forward_query=link.target.forward_query,
+            expires_at=_iso(link.target.expires_at) if link.target.expires_at else None,
+            created_at=created,
+            title=link.title,
+            owner=link.owner,
+            state=link.target.state.value,
+            tags=set(link.tags) or None,
+            version=link.version,
+            updated_at=_iso(link.updated_at) if link.updated_at else None,
+            **owned,
+        )
 
 
-def _target(item: LinkItem) -> Target:
-    return Target(
-        url=item.url,
-        redirect_type=int(item.redirect_type),
-        forward_query=bool(item.forward_query),
-        expires_at=datetime.fromisoformat(item.expires_at) if item.expires_at else None,
+class DynamoRateLimiter:
+    """Fixed one-minute windows counted with a conditional ``ADD``: one write per creation, atomic under load."""
+
+    def __init__(
+        self,
+        table_name: str,
+        region: str,
+        endpoint: str | None = None,
+        *,
+        share_with: DynamoLinkRepository | None = None,
+    ) -> None:
+        self._item = bind(RateItem, table_name, region, endpoint)
+        if share_with is not None:
+            share_client(self._item, share_with._item)
+
+    def hit(self, key_id: str, limit: int, now: datetime) -> None:
+        epoch = int(now.timestamp())
+        window = epoch - epoch % 60
+        counter = self._item(rate_pk(key_id), str(window))
+        try:
+            counter.update(
+                actions=[self._item.hits.add(1), self._item.ttl.set(window + 3600)],
+                condition=self._item.hits.does_not_exist() | (self._item.hits < limit),
+            )
+        except PynamoUpdateError as exc:
+            if exc.cause_response_code == _CONFLICT:
+                raise RateLimited.creating(limit, max(1, window + 60 - epoch)) from None
+            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+
+
+def share_client(model: type[Model], owner: type[Model]) -> None:
+    """Make ``model`` send its requests through ``owner``'s botocore client (same table, same credentials)."""
+    model._get_connection().connection = owner._get_connection().connection
+
+
+def _filter(model: type[LinkItem], query: LinkQuery) -> Any:
+    now = _iso(query.now or datetime.now(UTC))
+    condition: Any
+    if query.status is None:
+        condition = model.state != LinkState.DELETED.value
+    elif query.status is LinkStatus.ACTIVE:
+        condition = (model.state == "active") & (model.expires_at.does_not_exist() | (model.expires_at > now))
+    elif query.status is LinkStatus.EXPIRED:
+        condition = (model.state == "active") & model.expires_at.exists() & (model.expires_at <= now)
+    else:
+        condition = model.state == query.status.value
+    if query.tag is not None:
+        condition = condition & model.tags.contains(query.tag)
+    return condition
+
+
+def _encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None, owner: str | None) -> dict[str, Any] | None:
+    """Only a cursor of this listing is accepted: its keys must be strings, and an owner's must name that owner."""
+    if cursor is None:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise InvalidCursor.given() from None
+    expected = {"pk", "sk", "gsi1pk", "gsi1sk"} if owner is not None else {"pk", "sk"}
+    if not isinstance(decoded, dict) or set(decoded) != expected:
+        raise InvalidCursor.given()
+    if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in decoded.values()):
+        raise InvalidCursor.given()
+    if owner is not None and decoded["gsi1pk"]["S"] != owner_gsi1pk(owner):
+        raise InvalidCursor.given()
+    return decoded
+
+
+def _link(item: LinkItem) -> Link:
+    return Link(
+        domain=item.domain,
+        code=item.code,
+        target=Target(
+            url=item.url,
+            redirect_type=int(item.redirect_type),
+            forward_query=bool(item.forward_query),
+            expires_at=datetime.fromisoformat(item.expires_at) if item.expires_at else None,
+            state=LinkState(item.state or "active"),
+        ),
+        created_at=datetime.fromisoformat(item.created_at),
+        title=item.title,
+        owner=item.owner,
+        tags=tuple(sorted(item.tags or ())),
+        version=int(item.version or 1),
+        updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
+def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+__all__ = ["DynamoLinkRepository", "DynamoRateLimiter", "HistoryItem", "RateItem"]

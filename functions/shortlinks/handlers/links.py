@@ -1,0 +1,180 @@
+"""Link management for API keys: list, read, change, delete, and the history of destinations.
+
+``GET /v1/links``, ``GET|PATCH|DELETE /v1/links/{code}``, ``GET /v1/links/{code}/history``. Members see and
+change only their own links (another key's link answers 404, as if it did not exist); admins see all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.logging import correlation_paths
+
+from shortlinks.config import Settings
+from shortlinks.domain.links import LinkStatus, utc_now
+from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
+from shortlinks.handlers.api import (
+    JsonResponse,
+    by_route_key,
+    json_endpoint,
+    parse_body,
+    path_parameter,
+    query_parameter,
+)
+from shortlinks.handlers.auth import require_principal
+from shortlinks.handlers.http import BadRequest, lower_headers, request_host
+from shortlinks.handlers.management_schemas import (
+    HistoryEntryResponse,
+    HistoryResponse,
+    LinkPageResponse,
+    UpdateLinkRequest,
+)
+from shortlinks.handlers.schemas import LinkResponse
+from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.storage.repository import DynamoLinkRepository
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 2048
+
+settings = Settings.from_env()
+repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
+repository.warm_up()
+
+
+def list_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    now = utc_now()
+    page = list_links(
+        repository,
+        principal,
+        owner=_owner_filter(event),
+        limit=_limit(event),
+        cursor=_bounded(event, "cursor", MAX_CURSOR_LENGTH),
+        tag=_bounded(event, "tag", 64),
+        status=_status(event),
+        now=now,
+    )
+    metrics.add_metric(name="LinksListed", unit=MetricUnit.Count, value=1)
+    body = LinkPageResponse(
+        links=[LinkResponse.of(link, settings.short_url(host, link.code), now) for link in page.links],
+        next_cursor=page.next_cursor,
+    )
+    return JsonResponse(200, body.model_dump_json())
+
+
+def get_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    link = managed_link(repository, principal, settings.short_domain(host), path_parameter(event, "code"))
+    metrics.add_metric(name="LinksRead", unit=MetricUnit.Count, value=1)
+    return _link_response(200, link, host)
+
+
+def patch_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    changes = parse_body(event, UpdateLinkRequest).to_changes()
+    now = utc_now()
+    link = update_link(
+        repository,
+        principal,
+        settings.short_domain(host),
+        path_parameter(event, "code"),
+        changes,
+        own_hosts=settings.own_hosts(host),
+        now=now,
+        expected_version=_if_match(event),
+    )
+    metrics.add_metric(name="LinksUpdated", unit=MetricUnit.Count, value=1)
+    logger.info("link updated", extra={"code": link.code, "domain": link.domain, "by": principal.key_id})
+    return _link_response(200, link, host)
+
+
+def delete_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    code = path_parameter(event, "code")
+    delete_link(repository, principal, settings.short_domain(host), code, now=utc_now())
+    metrics.add_metric(name="LinksDeleted", unit=MetricUnit.Count, value=1)
+    logger.info("link deleted", extra={"code": code, "by": principal.key_id})
+    return JsonResponse(204, "")
+
+
+def history_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    entries = link_history(repository, principal, settings.short_domain(host), path_parameter(event, "code"))
+    metrics.add_metric(name="HistoriesRead", unit=MetricUnit.Count, value=1)
+    body = HistoryResponse(history=[HistoryEntryResponse.of(entry) for entry in entries])
+    return JsonResponse(200, body.model_dump_json())
+
+
+def _link_response(status: int, link: Any, host: str) -> JsonResponse:
+    body = LinkResponse.of(link, settings.short_url(host, link.code), utc_now())
+    return JsonResponse(status, body.model_dump_json(), {"ETag": f'"{link.version}"'})
+
+
+def _bounded(event: dict[str, Any], name: str, limit: int) -> str | None:
+    value = query_parameter(event, name)
+    if value is not None and not 0 < len(value) <= limit:
+        raise BadRequest.invalid([{"field": name, "message": f"1 to {limit} characters"}])
+    return value
+
+
+def _owner_filter(event: dict[str, Any]) -> str | None:
+    return _bounded(event, "owner", 64)
+
+
+def _limit(event: dict[str, Any]) -> int:
+    raw = query_parameter(event, "limit")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise BadRequest.invalid([{"field": "limit", "message": f"a whole number from 1 to {MAX_PAGE_SIZE}"}])
+    return int(raw)
+
+
+def _status(event: dict[str, Any]) -> LinkStatus | None:
+    raw = query_parameter(event, "status")
+    if raw is None:
+        return None
+    try:
+        return LinkStatus(raw)
+    except ValueError:
+        allowed = ", ".join(status.value for status in LinkStatus)
+        raise BadRequest.invalid([{"field": "status", "message": f"one of {allowed}"}]) from None
+
+
+def _if_match(event: dict[str, Any]) -> int | None:
+    """``If-Match: "<version>"`` (the ETag a read returned) makes the change conditional on that version."""
+    raw = lower_headers(event).get("if-match")
+    if raw is None:
+        return None
+    version = raw.strip().removeprefix("W/").strip('"')
+    if not version.isdigit() or len(version) > 12:
+        raise BadRequest.invalid([{"field": "If-Match", "message": 'an ETag from a read, e.g. "3"'}])
+    return int(version)
+
+
+_serve = json_endpoint(
+    by_route_key(
+        {
+            "GET /v1/links": list_route,
+            "GET /v1/links/{code}": get_route,
+            "PATCH /v1/links/{code}": patch_route,
+            "DELETE /v1/links/{code}": delete_route,
+            "GET /v1/links/{code}/history": history_route,
+        }
+    )
+)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _serve(event)

@@ -1,0 +1,66 @@
+"""Models of the link-management routes (the links function only; create and expand never import them)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from shortlinks.domain.links import HistoryEntry
+from shortlinks.domain.service import LinkChanges
+from shortlinks.handlers.schemas import LinkResponse, RedirectType, Tags, Title, Url, iso
+
+
+class UpdateLinkRequest(BaseModel):
+    """Body of ``PATCH /v1/links/{code}``: only the fields present change; ``null`` clears title and expiry."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    url: Url | None = None
+    title: Title | None = None
+    tags: Tags | None = None
+    expires_at: AwareDatetime | None = None
+    redirect_type: RedirectType | None = None
+    forward_query: bool | None = None
+    disabled: bool | None = None
+
+    def to_changes(self) -> LinkChanges:
+        given = self.model_fields_set
+        return LinkChanges(
+            url=self.url,
+            title=self.title or None,
+            clear_title="title" in given and not self.title,
+            tags=tuple(self.tags) if self.tags is not None else None,
+            expires_at=self.expires_at,
+            clear_expiry="expires_at" in given and self.expires_at is None,
+            redirect_type=self.redirect_type,
+            forward_query=self.forward_query,
+            disabled=self.disabled,
+        )
+
+
+class LinkPageResponse(BaseModel):
+    links: list[LinkResponse]
+    next_cursor: str | None
+
+
+class HistoryEntryResponse(BaseModel):
+    changed_at: str
+    changed_by: str | None
+    old_url: str
+    new_url: str
+    version: int
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> Self:
+        return cls(
+            changed_at=iso(entry.changed_at),
+            changed_by=entry.changed_by,
+            old_url=entry.old_url,
+            new_url=entry.new_url,
+            version=entry.version,
+        )
+
+
+class HistoryResponse(BaseModel):
+    history: list[HistoryEntryResponse]

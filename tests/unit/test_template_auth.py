@@ -1,0 +1,41 @@
+"""How template.yaml puts the key authorizer in front of the API, as the local server and API Gateway read it."""
+
+from __future__ import annotations
+
+from local.template import Authorizer, function_specs, load_template, routes
+
+KEY_AUTHORIZER = Authorizer(
+    name="KeyAuthorizer",
+    function="AuthorizerFunction",
+    payload_format_version="2.0",
+    simple_responses=True,
+    identity_headers=(),
+    identity_query_strings=(),
+    result_ttl_seconds=0,
+)
+
+
+def test_every_route_but_the_redirects_runs_the_key_authorizer() -> None:
+    by_route = {f"{route.method} {route.path}": route.authorizer for route in routes()}
+
+    assert by_route.pop("GET /{code}") is None
+    assert by_route.pop("HEAD /{code}") is None
+    assert by_route
+    assert set(by_route.values()) == {KEY_AUTHORIZER}
+
+
+def test_the_gateway_neither_requires_an_identity_source_nor_caches() -> None:
+    """An identity source would make API Gateway answer a request without it (anonymous, or X-API-Key instead of
+    Authorization) with its own bare 401; the authorizer caches per container instead (AUTH_CACHE_SECONDS)."""
+    config = load_template()["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["KeyAuthorizer"]
+
+    assert config["Identity"] == {"ReauthorizeEvery": 0}
+    assert config["EnableFunctionDefaultPermissions"] is True
+
+
+def test_the_authorizer_function_gets_its_cache_time_from_a_parameter() -> None:
+    template = load_template()
+    environment = function_specs(template)["AuthorizerFunction"].environment
+
+    assert environment["AUTH_CACHE_SECONDS"] == {"Ref": "AuthCacheSeconds"}
+    assert template["Parameters"]["AuthCacheSeconds"]["Default"] == 60
