@@ -226,6 +226,7 @@ def test_each_link_of_a_bulk_counts_and_those_over_the_limit_are_refused_one_by_
     results = response.json()["results"]
     assert [result["status"] for result in results] == [201, 201, 429]
     assert results[2]["error"]["code"] == "rate_limited"
+    assert 1 <= int(results[2]["error"]["retry_after"]) <= 60
     assert len(store.link_items()) == 2
 
 

@@ -1,4 +1,7 @@
-"""What the service does: create, resolve and manage links. Plain values in, domain objects out."""
+"""What the service does: create and manage links. Plain values in, domain objects out.
+
+Resolving a code (redirect, expand) lives in domain/resolve.py so the redirect function imports only that.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shortlinks.domain.access import Principal
-from shortlinks.domain.codes import check_alias, generate_code, is_reserved, looks_like_code
+from shortlinks.domain.codes import check_alias, generate_code, is_reserved
 from shortlinks.domain.errors import (
     CodeSpaceExhausted,
     CodeTaken,
@@ -28,6 +31,7 @@ from shortlinks.domain.links import (
     check_tags,
 )
 from shortlinks.domain.repository import LinkPage, LinkQuery, LinkRepository
+from shortlinks.domain.resolve import resolve_link, resolve_target
 from shortlinks.domain.urls import normalise_destination
 
 MAX_GENERATION_ATTEMPTS = 5
@@ -133,22 +137,6 @@ def create_link(
     raise CodeSpaceExhausted.after(MAX_GENERATION_ATTEMPTS)
 
 
-def resolve_link(repository: LinkRepository, domain: str, code: str, *, consistent: bool = False) -> Link:
-    """The link ``code`` names on ``domain``, whatever its status; ``LinkNotFound`` otherwise."""
-    link = repository.get(domain, code, consistent=consistent) if looks_like_code(code) else None
-    if link is None:
-        raise LinkNotFound.for_code(code)
-    return link
-
-
-def resolve_target(repository: LinkRepository, domain: str, code: str, now: datetime) -> Target:
-    """Where ``code`` on ``domain`` leads at ``now``: one read. ``LinkNotFound`` or ``LinkGone`` otherwise."""
-    target = repository.get_target(domain, code) if looks_like_code(code) else None
-    if target is None:
-        raise LinkNotFound.for_code(code)
-    return target.ensure_live(code, now)
-
-
 def managed_link(
     repository: LinkRepository, principal: Principal, domain: str, code: str, *, consistent: bool = False
 ) -> Link:
@@ -248,3 +236,6 @@ def list_links(
     return repository.find(
         LinkQuery(owner=None if owner == "*" else owner, limit=limit, cursor=cursor, tag=tag, status=status, now=now)
     )
+
+
+__all__ = ["resolve_link", "resolve_target"]  # re-exported: one resolver, several presentations

@@ -106,7 +106,11 @@ def create_many(event: dict[str, Any]) -> JsonResponse:
                 {"index": index, "status": error.status, "error": _error(error.code, error.message, error.details)}
             )
         except ShortlinksError as exc:
-            results.append({"index": index, "status": status_for(exc), "error": _error(exc.code, exc.message)})
+            refusal = _error(exc.code, exc.message)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                refusal["retry_after"] = str(retry_after)  # what a single create says in its Retry-After header
+            results.append({"index": index, "status": status_for(exc), "error": refusal})
     created = sum(1 for result in results if result["status"] in (200, 201))
     body = {"created": created, "failed": len(results) - created, "results": results}
     return JsonResponse(200, json.dumps(body, separators=(",", ":")))

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain.errors import LinkNotFound, NotOurShortUrl
 from shortlinks.domain.links import utc_now
-from shortlinks.domain.service import resolve_link
+from shortlinks.domain.resolve import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
 from shortlinks.handlers.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.handlers.auth import principal_of

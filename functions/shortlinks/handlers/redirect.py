@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings
 from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, utc_now
-from shortlinks.domain.service import resolve_target
+from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
 from shortlinks.handlers.http import (
     JSON_CONTENT_TYPE,
@@ -26,7 +26,7 @@ from shortlinks.handlers.http import (
 )
 from shortlinks.handlers.pages import PAGE_CSP, error_page
 from shortlinks.observability import MetricUnit, logger, metrics, write_click
-from shortlinks.storage.repository import DynamoLinkRepository
+from shortlinks.storage.targets import DynamoTargetReader
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -36,7 +36,7 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 _MAX_LOGGED_USER_AGENT = 256
 
 settings = Settings.from_env()
-repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
+repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
 
 

@@ -62,34 +62,6 @@ class LinkItem(Model):
     by_url = _UrlIndex()
 
 
-class HistoryItem(Model):
-    """One destination change. ``pk = LINK#<domain>#<code>``, ``sk = HIST#<changed_at>#<version>``."""
-
-    class Meta:
-        table_name = "unbound"
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    entity = UnicodeAttribute(default="history")
-    changed_at = UnicodeAttribute()
-    changed_by = UnicodeAttribute(null=True)
-    old_url = UnicodeAttribute()
-    new_url = UnicodeAttribute()
-    version = NumberAttribute()
-
-
-class RateItem(Model):
-    """A fixed-window counter: ``pk = RATE#<key_id>``, ``sk = <window start>``; expires through ``ttl``."""
-
-    class Meta:
-        table_name = "unbound"
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    hits = NumberAttribute(default=0)
-    ttl = NumberAttribute(null=True)
-
-
 def bound_meta(table_name: str, region: str, host: str | None) -> type:
     """A model ``Meta`` bound to one table, with timeouts for a caller who is waiting."""
     return type(

@@ -27,10 +27,10 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import HistoryItem, LinkItem, RateItem, bind
+from shortlinks.storage.models import LinkItem, bind
+from shortlinks.storage.records import HistoryItem, RateItem
+from shortlinks.storage.targets import read_target
 
-# The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
-_TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
 _CONFLICT = "ConditionalCheckFailedException"
 
 
@@ -64,26 +64,7 @@ class DynamoLinkRepository:
         return _link(item)
 
     def get_target(self, domain: str, code: str) -> Target | None:
-        """The redirect's read: the table connection's GetItem, skipping pynamodb's model instantiation (which
-        costs about as much as our whole handler adds; docs/benchmarks.md). Same one eventually consistent,
-        projected read."""
-        try:
-            data = self._item._get_connection().get_item(
-                link_pk(domain, code), LINK_SK, consistent_read=False, attributes_to_get=list(_TARGET_ATTRIBUTES)
-            )
-        except GetError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
-        item = data.get("Item")
-        if not item:
-            return None
-        expires_at = item.get("expires_at", {}).get("S")
-        return Target(
-            url=item["url"]["S"],
-            redirect_type=int(item["redirect_type"]["N"]),
-            forward_query=bool(item["forward_query"]["BOOL"]),
-            expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
-            state=LinkState(item.get("state", {}).get("S", "active")),
-        )
+        return read_target(self._item, domain, code)
 
     def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
         item = self._to_item(link)
