@@ -11,17 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.fixtures import FUNCTION_IDS
 from local.template import ROOT
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
-FUNCTIONS = {
-    "redirect": "RedirectFunction",
-    "create": "CreateFunction",
-    "expand": "ExpandFunction",
-    "links": "LinksFunction",
-    "keys": "KeysFunction",
-    "authorizer": "AuthorizerFunction",
-}
+FUNCTIONS = FUNCTION_IDS  # the functions sam build packages, by the names the report uses
 MB = 1024 * 1024
 
 
