@@ -10,12 +10,13 @@ from local.template import load_template
 
 # Which partition-key prefixes each function may touch on the table itself (indexes are granted separately).
 EXPECTED_PREFIXES = {
-    "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*"},
-    "LinksFunction": {"LINK#*"},
-    "RedirectFunction": {"LINK#*"},
-    "ExpandFunction": {"LINK#*"},
+    "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*", "DOMAINS"},
+    "LinksFunction": {"LINK#*", "DOMAINS"},
+    "RedirectFunction": {"LINK#*", "DOMAINS"},
+    "ExpandFunction": {"LINK#*", "DOMAINS"},
     "AuthorizerFunction": {"APIKEY#*"},
     "KeysFunction": {"APIKEY#*"},
+    "DomainsFunction": {"DOMAINS", "LINK#*"},
 }
 
 
