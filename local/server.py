@@ -302,6 +302,8 @@ class LocalServer:
             "DYNAMODB_ENDPOINT": self.dynamodb_endpoint,
             # The short domain is SHORT_BASE_URL's host, so it must name this very server, port included.
             "SHORT_BASE_URL": os.environ.get("SHORT_BASE_URL") or self.url,
+            # Locally a domain registered with PUT /v1/domains should answer at once, not a minute later.
+            "DOMAIN_CACHE_SECONDS": os.environ.get("DOMAIN_CACHE_SECONDS") or "1",
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
             # Set in your shell, it wins over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once).
             **({"AUTH_CACHE_SECONDS": cache} if (cache := os.environ.get("AUTH_CACHE_SECONDS")) else {}),

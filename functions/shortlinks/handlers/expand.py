@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, bare_host
-from shortlinks.domain.errors import LinkNotFound, NotOurShortUrl, UnknownDomain
+from shortlinks.domain.errors import InvalidDomain, InvalidUrl, LinkNotFound, NotOurShortUrl, UnknownDomain
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
@@ -41,8 +41,8 @@ def expand(event: dict[str, Any]) -> JsonResponse:
         url_host, code = _parts_of(url)
         try:
             short_domain = domains.named(url_host, host)
-        except UnknownDomain:  # another service's short link: expanding those is planned, not built
-            raise NotOurShortUrl.on(url_host, domains.named(None, host).host) from None
+        except (UnknownDomain, InvalidDomain, InvalidUrl):  # another service's link: expanding those is planned
+            raise NotOurShortUrl.on(url_host, "the registered short domains") from None
     else:
         short_domain = domains.named(_bounded_domain(event), host)
     assert code is not None

@@ -46,9 +46,13 @@ class ShortDomains:
         return domain
 
     def short_url(self, domain_host: str, code: str, request_host: str) -> str:
-        """How a link on ``domain_host`` is written (its domain's base URL)."""
+        """How a link on ``domain_host`` is written (its domain's base URL; ``https://<host>`` for a domain no
+        longer registered, such as the tombstones a forced removal leaves)."""
         domain = self._registry.get(domain_host) if not self._registry.is_empty() else None
-        return (domain or self._single(request_host)).short_url(code)
+        if domain is None:
+            single = self._single(request_host)
+            domain = single if single.host == domain_host else ShortDomain(domain_host, f"https://{domain_host}")
+        return domain.short_url(code)
 
     def own_hosts(self, request_host: str) -> frozenset[str]:
         """Destinations that would loop: every registered domain and every name this service answers on."""
