@@ -46,9 +46,16 @@ integration: $(BIN)/.installed
 e2e: $(BIN)/.installed
 	$(BIN)/python -m pytest tests/e2e
 
+# Both ways the template deploys: as is (no custom domain), and with the custom-domain parameters filled in
+# (example values written as the defaults of a copy, since the validators take no parameter values).
+CUSTOM_DOMAIN_VARIANT := .aws-sam/variants/custom-domain.yaml
+
 infra: $(BIN)/.installed
 	$(BIN)/sam validate --lint
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m local.template_variant --output $(CUSTOM_DOMAIN_VARIANT)
+	$(BIN)/sam validate --lint -t $(CUSTOM_DOMAIN_VARIANT)
+	$(BIN)/cfn-lint $(CUSTOM_DOMAIN_VARIANT)
 
 build: $(BIN)/.installed
 	$(BIN)/sam build

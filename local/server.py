@@ -25,6 +25,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.admin_key import BOOTSTRAP_ADMIN_KEY_VARIABLE, ensure_admin_key
+from local.default_domain import ensure_default_domain
 from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.functions import LocalFunction, environment_set, load_function
 from local.gateway import (
@@ -229,6 +230,8 @@ class LocalServer:
             with environment_set(base_environment):  # the storage adapter's client reads region and credentials
                 endpoint, chosen = self.dynamodb_endpoint, self._chosen_admin_key
                 self.admin_key = ensure_admin_key(self.table_name, region, endpoint, chosen)
+                short_base = str(base_environment.get("SHORT_BASE_URL") or self.url)
+                ensure_default_domain(self.table_name, region, endpoint, short_base)
             specs = function_specs(self._template)
             needed = [route.function for route in self._routes]
             needed += [route.authorizer.function for route in self._routes if route.authorizer is not None]
@@ -299,6 +302,8 @@ class LocalServer:
             "DYNAMODB_ENDPOINT": self.dynamodb_endpoint,
             # The short domain is SHORT_BASE_URL's host, so it must name this very server, port included.
             "SHORT_BASE_URL": os.environ.get("SHORT_BASE_URL") or self.url,
+            # Locally a domain registered with PUT /v1/domains should answer at once, not a minute later.
+            "DOMAIN_CACHE_SECONDS": os.environ.get("DOMAIN_CACHE_SECONDS") or "1",
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
             # Set in your shell, it wins over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once).
             **({"AUTH_CACHE_SECONDS": cache} if (cache := os.environ.get("AUTH_CACHE_SECONDS")) else {}),

@@ -6,6 +6,8 @@ The local server and the tests both read the template through this module, so ne
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ class _CfnLoader(yaml.SafeLoader):
 
 
 def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    name = tag_suffix if tag_suffix in ("Ref", "Condition") else f"Fn::{tag_suffix}"  # the long forms
     value: Any
     if isinstance(node, yaml.ScalarNode):
         value = loader.construct_scalar(node)
@@ -202,26 +204,96 @@ def create_table(client: Any, table_name: str, template: dict[str, Any] | None =
         )
 
 
+def parameter_values(template: dict[str, Any], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every parameter's value as a deploy would see it: its override (``--parameter-overrides``), else its
+    ``Default`` (as the string CloudFormation passes on; a missing default counts as empty)."""
+    values = {name: str(spec.get("Default", "")) for name, spec in (template.get("Parameters") or {}).items()}
+    unknown = set(overrides or {}) - set(values)
+    if unknown:
+        raise ValueError(f"no such parameters: {sorted(unknown)}")
+    return values | dict(overrides or {})
+
+
+def _condition_operand(value: Any, parameters: Mapping[str, str]) -> str:
+    if isinstance(value, dict) and "Ref" in value:
+        if value["Ref"] not in parameters:
+            raise ValueError(f"cannot evaluate !Ref {value['Ref']} in a condition locally")
+        return parameters[value["Ref"]]
+    if isinstance(value, dict):
+        raise ValueError(f"cannot evaluate {value} in a condition locally")
+    return str(value)
+
+
+def evaluate_condition(expression: Any, template: dict[str, Any], parameters: Mapping[str, str]) -> bool:
+    """A condition (``Fn::Equals``, ``Fn::And``, ``Fn::Or``, ``Fn::Not``, ``Condition``) over parameter values
+    (``parameter_values``), as CloudFormation evaluates it at deploy time. Rules' conditions and assertions too."""
+    if not isinstance(expression, dict) or len(expression) != 1:
+        raise ValueError(f"not a condition: {expression!r}")
+    [(function, argument)] = expression.items()
+    match function:
+        case "Condition":
+            return evaluate_condition(template["Conditions"][argument], template, parameters)
+        case "Fn::Equals":
+            left, right = argument
+            return _condition_operand(left, parameters) == _condition_operand(right, parameters)
+        case "Fn::And":
+            return all(evaluate_condition(item, template, parameters) for item in argument)
+        case "Fn::Or":
+            return any(evaluate_condition(item, template, parameters) for item in argument)
+        case "Fn::Not":
+            [negated] = argument
+            return not evaluate_condition(negated, template, parameters)
+    raise ValueError(f"cannot evaluate {function} in a condition locally")
+
+
+def condition_values(template: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, bool]:
+    """Every condition of the template, true or false for these parameter values."""
+    return {
+        name: evaluate_condition({"Condition": name}, template, parameters) for name in template.get("Conditions") or {}
+    }
+
+
+def _resolve_value(
+    name: str, value: Any, *, table_name: str, template: dict[str, Any], parameters: dict[str, str]
+) -> str:
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, if_true, if_false = value["Fn::If"]
+        chosen = if_true if evaluate_condition({"Condition": condition}, template, parameters) else if_false
+        return _resolve_value(name, chosen, table_name=table_name, template=template, parameters=parameters)
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        # Only ${Parameter} references: anything else (resources, attributes, pseudo parameters) is left to AWS.
+        text = re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: parameters.get(m.group(1), m.group(0)), value["Fn::Sub"])
+        if "${" in text:
+            raise ValueError(f"{name}: cannot resolve {value} locally")
+        return text
+    if isinstance(value, dict) and "Ref" in value:
+        ref = value["Ref"]
+        if ref == TABLE_LOGICAL_ID:
+            return table_name
+        if ref in parameters:
+            return parameters[ref]
+        raise ValueError(f"{name}: cannot resolve !Ref {ref} locally")
+    if isinstance(value, dict):
+        raise ValueError(f"{name}: cannot resolve {value} locally")
+    return str(value)
+
+
 def resolve_environment(
-    variables: dict[str, Any], *, table_name: str, template: dict[str, Any] | None = None
+    variables: dict[str, Any],
+    *,
+    table_name: str,
+    template: dict[str, Any] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Turn a function's environment into plain strings as CloudFormation would at deploy time.
 
-    ``!Ref`` to the table becomes ``table_name``; ``!Ref`` to a parameter becomes the parameter's default.
+    ``!Ref`` to the table becomes ``table_name``; ``!Ref`` to a parameter (and ``${Parameter}`` in ``!Sub``)
+    becomes the parameter's value: its default, unless ``parameters`` overrides it. ``!If`` picks a branch by
+    the template's conditions for those values.
     """
     template = template or load_template()
-    parameters = template.get("Parameters") or {}
-    resolved: dict[str, str] = {}
-    for name, value in variables.items():
-        if isinstance(value, dict) and "Ref" in value:
-            ref = value["Ref"]
-            if ref == TABLE_LOGICAL_ID:
-                value = table_name
-            elif ref in parameters:
-                value = parameters[ref].get("Default", "")
-            else:
-                raise ValueError(f"{name}: cannot resolve !Ref {ref} locally")
-        elif isinstance(value, dict):
-            raise ValueError(f"{name}: cannot resolve {value} locally")
-        resolved[name] = str(value)
-    return resolved
+    values = parameter_values(template, parameters)
+    return {
+        name: _resolve_value(name, value, table_name=table_name, template=template, parameters=values)
+        for name, value in variables.items()
+    }

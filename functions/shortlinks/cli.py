@@ -1,6 +1,6 @@
-"""``shortlinks``: the operator's command. ``shortlinks keys create|list|revoke`` manages API keys in the table
-directly, through the domain service and the storage adapter (no API key needed: AWS credentials are the
-authority here).
+"""``shortlinks``: the operator's command. ``shortlinks keys create|list|revoke`` manages API keys and ``shortlinks
+domains add|list|remove`` short domains, in the table directly, through the domain service and the storage adapter
+(no API key needed: AWS credentials are the authority here).
 
 Configured like the functions: ``TABLE_NAME`` (required), ``AWS_REGION`` or ``AWS_DEFAULT_REGION``, and
 ``DYNAMODB_ENDPOINT`` for a local DynamoDB. With ``DYNAMODB_ENDPOINT`` set and no ``AWS_ACCESS_KEY_ID`` or
@@ -18,10 +18,12 @@ from datetime import UTC
 
 from shortlinks.config import Settings, SettingsError
 from shortlinks.domain.access import Role
+from shortlinks.domain.domains import ShortDomain, list_domains, register_domain, remove_domain
 from shortlinks.domain.errors import ShortlinksError
 from shortlinks.domain.keys import MAX_CREATE_RATE_LIMIT, MAX_KEY_NAME_LENGTH, ApiKey, create_key, list_keys, revoke_key
-from shortlinks.domain.links import utc_now
+from shortlinks.domain.links import REDIRECT_TYPES, utc_now
 from shortlinks.storage.api_keys import DynamoKeyRepository
+from shortlinks.storage.domains import DynamoDomainRepository
 
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
@@ -36,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if settings.dynamodb_endpoint and not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
         os.environ.update(_DUMMY_CREDENTIALS)  # botocore reads credentials from the process environment
+    if arguments.topic == "domains":
+        return _domains(arguments, settings)
     repository = DynamoKeyRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
     try:
         if arguments.command == "create":
@@ -90,6 +94,76 @@ def _revoke(repository: DynamoKeyRepository, key_id: str) -> int:
     return 0
 
 
+def _domains(arguments: argparse.Namespace, settings: Settings) -> int:
+    repository = DynamoDomainRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    try:
+        if arguments.command == "add":
+            domain = register_domain(
+                repository,
+                arguments.host,
+                base_url=arguments.base_url,
+                default_redirect_type=arguments.redirect_type,
+                root_url=arguments.root_url,
+                not_found_url=arguments.not_found_url,
+                allowed_keys=arguments.allow,
+                is_default=arguments.default,
+                now=utc_now(),
+                own_hosts=settings.own_hosts(""),  # no request: SHORT_BASE_URL's host and BLOCKED_HOSTS
+            )
+            print(f"Registered {domain.host}: links are {domain.short_url('<code>')}", file=sys.stderr)
+            print(json.dumps(_domain_record(domain), indent=2))
+            return 0
+        if arguments.command == "list":
+            return _list_domains(repository, as_json=arguments.json)
+        tombstoned = remove_domain(repository, arguments.host, force=arguments.force, now=utc_now())
+        left = f"; {tombstoned} link(s) left as tombstones" if tombstoned else ""
+        print(f"Removed {arguments.host.strip().lower()}{left}.")
+        return 0
+    except ShortlinksError as error:
+        print(f"shortlinks: {error.message} ({error.code})", file=sys.stderr)
+        return 1
+
+
+def _list_domains(repository: DynamoDomainRepository, *, as_json: bool) -> int:
+    domains = list_domains(repository)
+    if as_json:
+        print(json.dumps([_domain_record(domain) for domain in domains], indent=2))
+        return 0
+    rows = [["HOST", "DEFAULT", "BASE_URL", "REDIRECT", "ROOT", "NOT_FOUND", "KEYS"]]
+    for domain in domains:
+        keys = ",".join(sorted(domain.allowed_keys)) if domain.allowed_keys is not None else "all"
+        rows.append(
+            [
+                domain.host,
+                "yes" if domain.is_default else "-",
+                domain.base_url,
+                str(domain.default_redirect_type),
+                domain.root_url or "404",
+                domain.not_found_url or "404",
+                keys,
+            ]
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]))
+    return 0
+
+
+def _domain_record(domain: ShortDomain) -> Mapping[str, object]:
+    return {
+        "host": domain.host,
+        "base_url": domain.base_url,
+        "default_redirect_type": domain.default_redirect_type,
+        "root_url": domain.root_url,
+        "not_found_url": domain.not_found_url,
+        "allowed_keys": sorted(domain.allowed_keys) if domain.allowed_keys is not None else None,
+        "is_default": domain.is_default,
+        "created_at": domain.created_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        if domain.created_at
+        else None,
+    }
+
+
 def _record(key: ApiKey) -> Mapping[str, object]:
     return {
         "key_id": key.key_id,
@@ -134,7 +208,34 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     revoke = commands.add_parser("revoke", help="revoke a key by its id (key_...)")
     revoke.add_argument("key_id", metavar="KEY_ID")
+    _domains_parser(topics)
     return parser
+
+
+def _domains_parser(topics: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    domains = topics.add_parser("domains", help="short domains: add, list, remove", description="Manage short domains.")
+    commands = domains.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add = commands.add_parser("add", help="register a short domain, or replace its settings")
+    add.add_argument("host", metavar="HOST", help="the domain's host name, e.g. care.link")
+    add.add_argument("--base-url", metavar="URL", help="how links on it are written (default: https://HOST)")
+    add.add_argument("--root-url", metavar="URL", help="where GET / goes (default: 404)")
+    add.add_argument("--not-found-url", metavar="URL", help="where unknown codes go (default: our 404 page)")
+    add.add_argument("--default", action="store_true", help="make it the default domain (the first one always is)")
+    add.add_argument(
+        "--redirect-type", type=int, choices=REDIRECT_TYPES, default=302, metavar="N", help="301, 302, 307 or 308"
+    )
+    add.add_argument(
+        "--allow",
+        action="extend",
+        nargs="+",
+        metavar="KEY_ID",
+        help="only these keys (and admins) may create links on it (default: every key)",
+    )
+    listing = commands.add_parser("list", help="list every short domain")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    remove = commands.add_parser("remove", help="unregister a short domain")
+    remove.add_argument("host", metavar="HOST")
+    remove.add_argument("--force", action="store_true", help="even with links on it: they are left as tombstones")
 
 
 if __name__ == "__main__":

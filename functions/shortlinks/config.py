@@ -25,6 +25,7 @@ class Settings:
     allow_anonymous_create: bool = False  # POST /v1/links without an API key (such links have no owner)
     default_create_rate_limit: int = 60  # links a key may create per minute, unless its record says otherwise
     auth_cache_seconds: int = 60  # how long the authorizer trusts what it read about a key
+    domain_cache_seconds: int = 60  # how long a function trusts its copy of the domain registry
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +50,7 @@ class Settings:
             allow_anonymous_create=_bool(env, "ALLOW_ANONYMOUS_CREATE", default=False),
             default_create_rate_limit=_int(env, "CREATE_RATE_LIMIT_PER_MINUTE", 60, 1, 100000),
             auth_cache_seconds=_int(env, "AUTH_CACHE_SECONDS", 60, 0, 3600),
+            domain_cache_seconds=_int(env, "DOMAIN_CACHE_SECONDS", 60, 0, 3600),
             blocked_hosts=frozenset(h.strip().lower() for h in env.get("BLOCKED_HOSTS", "").split(",") if h.strip()),
         )
 

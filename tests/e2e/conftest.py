@@ -3,9 +3,10 @@
 The destination listens on ``localhost``, not ``127.0.0.1``: the short domain is 127.0.0.1, and destinations on
 our own short domain are refused as redirect loops.
 
-The server starts with a known admin key (``SHORTLINKS_BOOTSTRAP_ADMIN_KEY``) and a 1-second authorizer cache, so
-a revocation shows within a test. ``client`` sends the admin key; ``anonymous`` sends none; ``new_key`` makes more
-keys through ``POST /v1/keys`` and ``client_for`` a client that sends one; ``member_client`` is a fresh member's.
+The server starts with a known admin key (``SHORTLINKS_BOOTSTRAP_ADMIN_KEY``), a 1-second authorizer cache, so
+a revocation shows within a test, and no domain registry cache, so a domain registered in a test applies at once.
+``client`` sends the admin key; ``anonymous`` sends none; ``new_key`` makes more keys through ``POST /v1/keys``
+and ``client_for`` a client that sends one; ``member_client`` is a fresh member's.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
         "HOST": "127.0.0.1",
         "SHORTLINKS_BOOTSTRAP_ADMIN_KEY": admin_key,
         "AUTH_CACHE_SECONDS": str(AUTH_CACHE_SECONDS),
+        "DOMAIN_CACHE_SECONDS": "0",  # a domain registered in a test applies to its very next request
         "PYTHONUNBUFFERED": "1",  # the functions' log lines reach the log file as they are written
     }
     inherited = ("SHORT_BASE_URL", "DYNAMODB_ENDPOINT", "TABLE_NAME", "ALLOW_ANONYMOUS_CREATE")

@@ -39,6 +39,10 @@ EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
     errors.VersionMismatch: 412,
     errors.InvalidKeySpec: 422,
     errors.KeyNotFound: 404,
+    errors.InvalidDomain: 422,
+    errors.UnknownDomain: 404,
+    errors.DomainNotAllowed: 403,
+    errors.DomainInUse: 409,
 }
 
 

@@ -20,6 +20,8 @@ def test_every_route_but_the_redirects_runs_the_key_authorizer() -> None:
 
     assert by_route.pop("GET /{code}") is None
     assert by_route.pop("HEAD /{code}") is None
+    assert by_route.pop("GET /") is None  # a short domain's root: its homepage, or 404
+    assert by_route.pop("HEAD /") is None
     assert by_route
     assert set(by_route.values()) == {KEY_AUTHORIZER}
 

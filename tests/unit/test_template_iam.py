@@ -10,12 +10,13 @@ from local.template import load_template
 
 # Which partition-key prefixes each function may touch on the table itself (indexes are granted separately).
 EXPECTED_PREFIXES = {
-    "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*"},
-    "LinksFunction": {"LINK#*"},
-    "RedirectFunction": {"LINK#*"},
-    "ExpandFunction": {"LINK#*"},
+    "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*", "DOMAINS"},
+    "LinksFunction": {"LINK#*", "DOMAINS"},
+    "RedirectFunction": {"LINK#*", "DOMAINS"},
+    "ExpandFunction": {"LINK#*", "DOMAINS"},
     "AuthorizerFunction": {"APIKEY#*"},
     "KeysFunction": {"APIKEY#*"},
+    "DomainsFunction": {"DOMAINS", "LINK#*"},
 }
 
 
@@ -30,9 +31,17 @@ def test_each_function_touches_only_its_own_items_of_the_table(function: str, pr
     statements = _table_statements(function)
 
     assert statements, f"{function} has no statement on the table"
+    granted: set[str] = set()
     for statement in statements:
-        leading_keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        assert set(leading_keys) == prefixes
+        granted |= set(statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+    assert granted == prefixes
+
+
+@pytest.mark.parametrize("function", ["CreateFunction", "LinksFunction"])
+def test_functions_that_write_links_may_only_read_the_domain_registry(function: str) -> None:
+    for statement in _table_statements(function):
+        if "DOMAINS" in statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]:
+            assert statement["Action"] == ["dynamodb:Query"]
 
 
 def test_every_function_that_touches_the_table_is_listed() -> None:

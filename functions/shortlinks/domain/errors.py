@@ -149,6 +149,34 @@ class VersionMismatch(EditConflict):
         return cls(f"the link {code!r} is no longer at the version in If-Match; read it again")
 
 
+class InvalidDomain(ShortlinksError):
+    code = "invalid_domain"
+
+
+class UnknownDomain(ShortlinksError):
+    code = "unknown_domain"
+
+    @classmethod
+    def named(cls, host: str) -> UnknownDomain:
+        return cls(f"{host[:100]!r} is not a registered short domain")
+
+
+class DomainNotAllowed(ShortlinksError):
+    code = "domain_not_allowed"
+
+    @classmethod
+    def on(cls, host: str) -> DomainNotAllowed:
+        return cls(f"this key may not create links on {host!r}")
+
+
+class DomainInUse(ShortlinksError):
+    code = "domain_in_use"
+
+    @classmethod
+    def has_links(cls, host: str) -> DomainInUse:
+        return cls(f"{host!r} still has links; remove it with force=true to leave them as tombstones")
+
+
 class NotOurShortUrl(ShortlinksError):
     code = "not_our_short_url"
 

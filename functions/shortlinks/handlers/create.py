@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,6 +16,7 @@ from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
 from shortlinks.handlers.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
 from shortlinks.handlers.auth import principal_of
+from shortlinks.handlers.hosts import ShortDomains, registry_for
 from shortlinks.handlers.http import BadRequest, error_body, lower_headers, request_host, status_for
 from shortlinks.handlers.schemas import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest, LinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
@@ -34,6 +36,7 @@ MAX_BULK_BODY_BYTES = MAX_BULK_ITEMS * 5 * 1024
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
+domains = ShortDomains(settings, registry_for(settings, repository))
 rate_limiter = DynamoRateLimiter(
     settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
 )
@@ -52,6 +55,11 @@ def _caller(event: dict[str, Any]) -> Principal | None:
 def _create_one(request: CreateLinkRequest, principal: Principal | None, host: str) -> dict[str, Any]:
     """Create (or reuse) one link and return its JSON representation."""
     now = utc_now()
+    short_domain = domains.named(request.domain, host)
+    short_domain.ensure_may_create(principal)
+    new_link = request.to_new_link()
+    if "redirect_type" not in request.model_fields_set:
+        new_link = replace(new_link, redirect_type=short_domain.default_redirect_type)
 
     def admit() -> None:
         if principal is not None:
@@ -60,9 +68,9 @@ def _create_one(request: CreateLinkRequest, principal: Principal | None, host: s
 
     link = create_link(
         repository,
-        request.to_new_link(),
-        domain=settings.short_domain(host),
-        own_hosts=settings.own_hosts(host),
+        new_link,
+        domain=short_domain.host,
+        own_hosts=domains.own_hosts(host),
         code_length=settings.code_length,
         now=now,
         owner=principal.key_id if principal else None,
@@ -71,7 +79,7 @@ def _create_one(request: CreateLinkRequest, principal: Principal | None, host: s
     reused = link.created_at != now
     metrics.add_metric(name="LinksReused" if reused else "LinksCreated", unit=MetricUnit.Count, value=1)
     logger.info("link created", extra={"code": link.code, "domain": link.domain, "owner": link.owner, "reused": reused})
-    body = LinkResponse.of(link, settings.short_url(host, link.code), now).model_dump(mode="json")
+    body = LinkResponse.of(link, short_domain.short_url(link.code), now).model_dump(mode="json")
     body["reused"] = reused
     return body
 
@@ -145,7 +153,7 @@ def _create_idempotently(
     payload = {
         "caller": principal.key_id,
         "idempotency_key": idempotency_key,
-        "domain": settings.short_domain(host),
+        "domain": domains.named(request.domain, host).host,
         "request": request.model_dump(mode="json"),
     }
     try:

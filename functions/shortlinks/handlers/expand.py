@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, bare_host
-from shortlinks.domain.errors import LinkNotFound, NotOurShortUrl
+from shortlinks.domain.errors import InvalidDomain, InvalidUrl, LinkNotFound, NotOurShortUrl, UnknownDomain
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
 from shortlinks.handlers.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.handlers.auth import principal_of
+from shortlinks.handlers.hosts import ShortDomains, registry_for
 from shortlinks.handlers.http import BadRequest, request_host
 from shortlinks.handlers.schemas import LinkResponse, PublicLinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
+domains = ShortDomains(settings, registry_for(settings, repository))
 
 
 @json_endpoint
@@ -33,23 +35,35 @@ def expand(event: dict[str, Any]) -> JsonResponse:
     url = query_parameter(event, "url")
     code = query_parameter(event, "code")
     host = request_host(event)
-    domain = settings.short_domain(host)
     if (url is None) == (code is None):
         raise BadRequest.invalid([{"field": "url", "message": "give exactly one of the url or code parameters"}])
     if url is not None:
-        code = _code_of(url, domain)
+        url_host, code = _parts_of(url)
+        try:
+            short_domain = domains.named(url_host, host)
+        except (UnknownDomain, InvalidDomain, InvalidUrl):  # another service's link: expanding those is planned
+            raise NotOurShortUrl.on(url_host, "the registered short domains") from None
+    else:
+        short_domain = domains.named(_bounded_domain(event), host)
     assert code is not None
-    link = resolve_link(repository, domain, code)
+    link = resolve_link(repository, short_domain.host, code)
     metrics.add_metric(name="Expansions", unit=MetricUnit.Count, value=1)
     now = utc_now()
-    short_url = settings.short_url(host, link.code)
+    short_url = short_domain.short_url(link.code)
     if principal is not None and principal.may_manage(link.owner):
         return JsonResponse(200, LinkResponse.of(link, short_url, now).model_dump_json())
     return JsonResponse(200, PublicLinkResponse.of(link, short_url, now).model_dump_json())
 
 
-def _code_of(short_url: str, domain: str) -> str:
-    """The code in a short URL of ours. Other services' short links are refused (for now)."""
+def _bounded_domain(event: dict[str, Any]) -> str | None:
+    domain = query_parameter(event, "domain")
+    if domain is not None and not 0 < len(domain) <= 253:
+        raise BadRequest.invalid([{"field": "domain", "message": "1 to 253 characters"}])
+    return domain
+
+
+def _parts_of(short_url: str) -> tuple[str, str]:
+    """The host and code of a short URL (``care.link/help`` or ``https://care.link/help``)."""
     if len(short_url) > MAX_URL_LENGTH:
         raise BadRequest.invalid([{"field": "url", "message": f"at most {MAX_URL_LENGTH} characters"}])
     candidate = short_url if "://" in short_url else f"https://{short_url}"
@@ -60,12 +74,10 @@ def _code_of(short_url: str, domain: str) -> str:
         raise BadRequest.invalid([{"field": "url", "message": "not a URL"}]) from None
     if parts.scheme not in ("http", "https") or not host:
         raise BadRequest.invalid([{"field": "url", "message": "an http(s) short URL, e.g. https://care.link/help"}])
-    if host != domain:
-        raise NotOurShortUrl.on(host, domain)
     code = parts.path.removeprefix("/")
     if not code or "/" in code:
         raise LinkNotFound.for_code(code)
-    return code
+    return host, code
 
 
 @metrics.log_metrics

@@ -12,10 +12,13 @@ from typing import Any
 from shortlinks.domain.errors import (
     CodeSpaceExhausted,
     CodeTaken,
+    DomainInUse,
+    DomainNotAllowed,
     EditConflict,
     Forbidden,
     InvalidAlias,
     InvalidCursor,
+    InvalidDomain,
     InvalidExpiry,
     InvalidKeySpec,
     InvalidTags,
@@ -28,6 +31,7 @@ from shortlinks.domain.errors import (
     ShortlinksError,
     StorageUnavailable,
     Unauthenticated,
+    UnknownDomain,
     VersionMismatch,
 )
 
@@ -68,6 +72,10 @@ STATUS_BY_ERROR: Mapping[type[ShortlinksError], int] = {
     InvalidExpiry: 422,
     NotOurShortUrl: 422,
     CodeTaken: 409,
+    InvalidDomain: 422,
+    UnknownDomain: 404,
+    DomainNotAllowed: 403,
+    DomainInUse: 409,
     Unauthenticated: 401,
     Forbidden: 403,
     RateLimited: 429,

@@ -22,6 +22,7 @@ from shortlinks.handlers.api import (
     query_parameter,
 )
 from shortlinks.handlers.auth import require_principal
+from shortlinks.handlers.hosts import ShortDomains, registry_for
 from shortlinks.handlers.http import BadRequest, lower_headers, request_host
 from shortlinks.handlers.management_schemas import (
     HistoryEntryResponse,
@@ -43,6 +44,7 @@ MAX_CURSOR_LENGTH = 2048
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
+domains = ShortDomains(settings, registry_for(settings, repository))
 
 
 def list_route(event: dict[str, Any]) -> JsonResponse:
@@ -61,7 +63,7 @@ def list_route(event: dict[str, Any]) -> JsonResponse:
     )
     metrics.add_metric(name="LinksListed", unit=MetricUnit.Count, value=1)
     body = LinkPageResponse(
-        links=[LinkResponse.of(link, settings.short_url(host, link.code), now) for link in page.links],
+        links=[LinkResponse.of(link, domains.short_url(link.domain, link.code, host), now) for link in page.links],
         next_cursor=page.next_cursor,
     )
     return JsonResponse(200, body.model_dump_json())
@@ -70,7 +72,7 @@ def list_route(event: dict[str, Any]) -> JsonResponse:
 def get_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
     host = request_host(event)
-    link = managed_link(repository, principal, settings.short_domain(host), path_parameter(event, "code"))
+    link = managed_link(repository, principal, _domain(event, host), path_parameter(event, "code"))
     metrics.add_metric(name="LinksRead", unit=MetricUnit.Count, value=1)
     return _link_response(200, link, host)
 
@@ -83,10 +85,10 @@ def patch_route(event: dict[str, Any]) -> JsonResponse:
     link = update_link(
         repository,
         principal,
-        settings.short_domain(host),
+        _domain(event, host),
         path_parameter(event, "code"),
         changes,
-        own_hosts=settings.own_hosts(host),
+        own_hosts=domains.own_hosts(host),
         now=now,
         expected_version=_if_match(event),
     )
@@ -99,7 +101,7 @@ def delete_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
     host = request_host(event)
     code = path_parameter(event, "code")
-    delete_link(repository, principal, settings.short_domain(host), code, now=utc_now())
+    delete_link(repository, principal, _domain(event, host), code, now=utc_now())
     metrics.add_metric(name="LinksDeleted", unit=MetricUnit.Count, value=1)
     logger.info("link deleted", extra={"code": code, "by": principal.key_id})
     return JsonResponse(204, "")
@@ -108,15 +110,20 @@ def delete_route(event: dict[str, Any]) -> JsonResponse:
 def history_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
     host = request_host(event)
-    entries = link_history(repository, principal, settings.short_domain(host), path_parameter(event, "code"))
+    entries = link_history(repository, principal, _domain(event, host), path_parameter(event, "code"))
     metrics.add_metric(name="HistoriesRead", unit=MetricUnit.Count, value=1)
     body = HistoryResponse(history=[HistoryEntryResponse.of(entry) for entry in entries])
     return JsonResponse(200, body.model_dump_json())
 
 
 def _link_response(status: int, link: Any, host: str) -> JsonResponse:
-    body = LinkResponse.of(link, settings.short_url(host, link.code), utc_now())
+    body = LinkResponse.of(link, domains.short_url(link.domain, link.code, host), utc_now())
     return JsonResponse(status, body.model_dump_json(), {"ETag": f'"{link.version}"'})
+
+
+def _domain(event: dict[str, Any], host: str) -> str:
+    """The ``domain`` query parameter (default: the default domain) as the host links are keyed by."""
+    return domains.named(_bounded(event, "domain", 253), host).host
 
 
 def _bounded(event: dict[str, Any], name: str, limit: int) -> str | None:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from shortlinks.config import Settings
+from shortlinks.config import Settings, bare_host
 from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
-from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, utc_now
+from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
+from shortlinks.handlers.hosts import ShortDomains, registry_for
 from shortlinks.handlers.http import (
     JSON_CONTENT_TYPE,
     NO_STORE,
@@ -38,6 +39,11 @@ _MAX_LOGGED_USER_AGENT = 256
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
+domains = ShortDomains(settings, registry_for(settings, repository))
+try:
+    domains.own_hosts("")  # read the domain registry now, at cold start, not on a visitor's request
+except ShortlinksError as error:  # the store did not answer: the first request reads it again
+    logger.warning("domain registry not loaded at cold start", extra={"error": error.code})
 
 
 @metrics.log_metrics
@@ -46,13 +52,28 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     headers = lower_headers(event)
     code = (event.get("pathParameters") or {}).get("code", "")
     host = request_host(event)
-    domain = settings.short_domain(host)
+    short_domain = None
+    domain = bare_host(host)
     try:
-        target = resolve_target(repository, domain, code, utc_now())
-    except (LinkNotFound, LinkGone) as error:
+        short_domain = domains.of_request(host)
+        domain = short_domain.host if short_domain else domain
+        if short_domain is None:  # a host that is not one of our domains: nothing to look up
+            raise LinkNotFound.for_code(code)
+        if not code:  # the domain's root
+            if short_domain.root_url is None:
+                raise LinkNotFound.for_code("/")
+            target = Target(url=short_domain.root_url, forward_query=False)
+        else:
+            target = resolve_target(repository, domain, code, utc_now())
+    except LinkNotFound as error:
+        if short_domain is not None and short_domain.not_found_url is not None and code:
+            response = _redirect(302, short_domain.not_found_url, cacheable=False)
+        else:
+            response = _refusal(error, headers.get("accept", ""))
+        metrics.add_metric(name="LinkMissed", unit=MetricUnit.Count, value=1)
+    except LinkGone as error:
         response = _refusal(error, headers.get("accept", ""))
-        miss = "LinkMissed" if isinstance(error, LinkNotFound) else "LinkGone"
-        metrics.add_metric(name=miss, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="LinkGone", unit=MetricUnit.Count, value=1)
     except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
         logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""))
@@ -68,8 +89,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return response
 
 
-def _redirect(status: int, location: str) -> dict[str, Any]:
-    if status in PERMANENT_REDIRECT_TYPES:
+def _redirect(status: int, location: str, *, cacheable: bool = True) -> dict[str, Any]:
+    if not cacheable:  # a domain's not-found page: the code may be created any moment
+        cache = NO_STORE
+    elif status in PERMANENT_REDIRECT_TYPES:
         cache = f"private, max-age={settings.permanent_redirect_max_age}"
     else:
         cache = f"private, max-age={settings.temporary_redirect_max_age}"

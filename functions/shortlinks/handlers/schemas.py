@@ -34,6 +34,7 @@ class CreateLinkRequest(BaseModel):
     title: Title | None = None
     tags: Tags = Field(default_factory=list)
     reuse: bool = False
+    domain: Annotated[str, StringConstraints(max_length=253)] | None = None
 
     def to_new_link(self) -> NewLink:
         return NewLink(

@@ -50,3 +50,21 @@ def api_key_pk(key_hash: str) -> str:
 def api_key_gsi1sk(created_at_iso: str, key_id: str) -> str:
     """Sorts keys by creation time (ISO 8601 UTC strings sort as times); the id breaks ties."""
     return f"{created_at_iso}#{key_id}"
+
+
+# Every short domain in one partition of the table: there are few, every function reads them all in one Query, and
+# IAM can grant exactly that partition (dynamodb:LeadingKeys "DOMAINS"), which it cannot do for a gsi1 partition.
+DOMAINS_PK = "DOMAINS"
+
+
+def domain_sk(host: str) -> str:
+    """A short domain's registration, found by its host in one GetItem (``pk = DOMAINS``)."""
+    return f"DOMAIN#{host}"
+
+
+DOMAIN_SK_PREFIX = "DOMAIN#"
+
+
+def domain_links_prefix(host: str) -> str:
+    """The start of every key of a link on ``host`` (``link_pk`` with the code left off)."""
+    return f"LINK#{host}#"

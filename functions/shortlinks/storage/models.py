@@ -86,3 +86,8 @@ def bind[M: Model](model: type[M], table_name: str, region: str, host: str | Non
         f"Bound{model.__name__}", (model,), {"Meta": bound_meta(table_name, region, host), "__module__": __name__}
     )
     return bound
+
+
+def share_client(model: type[Model], owner: type[Model]) -> None:
+    """Make ``model`` send its requests through ``owner``'s botocore client (same table, same credentials)."""
+    model._get_connection().connection = owner._get_connection().connection

@@ -11,7 +11,6 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, ScanError, TransactWriteError
 from pynamodb.exceptions import UpdateError as PynamoUpdateError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited, StorageUnavailable
@@ -27,7 +26,7 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import LinkItem, bind
+from shortlinks.storage.models import LinkItem, bind, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
 from shortlinks.storage.targets import read_target
 
@@ -212,11 +211,6 @@ class DynamoRateLimiter:
             if exc.cause_response_code == _CONFLICT:
                 raise RateLimited.creating(limit, max(1, window + 60 - epoch)) from None
             raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
-
-
-def share_client(model: type[Model], owner: type[Model]) -> None:
-    """Make ``model`` send its requests through ``owner``'s botocore client (same table, same credentials)."""
-    model._get_connection().connection = owner._get_connection().connection
 
 
 def _filter(model: type[LinkItem], query: LinkQuery) -> Any:

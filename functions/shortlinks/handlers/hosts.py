@@ -1,0 +1,72 @@
+"""Which short domain a request is about: the registry of domains, or the single-domain settings without one.
+
+With no domain registered (a fresh stack, the tests), the service runs on one short domain as it always has:
+``SHORT_BASE_URL`` if set, else the host each request arrived on. Once domains are registered, a request's host
+must be one of them, links are created on the default domain unless the body names another, and management
+routes take a ``domain`` query parameter that defaults to the default domain.
+"""
+
+from __future__ import annotations
+
+from shortlinks.config import Settings, bare_host
+from shortlinks.domain.domains import DomainRegistry, ShortDomain, check_host
+from shortlinks.domain.errors import UnknownDomain
+
+
+class ShortDomains:
+    def __init__(self, settings: Settings, registry: DomainRegistry) -> None:
+        self._settings, self._registry = settings, registry
+
+    def _single(self, request_host: str) -> ShortDomain:
+        host = self._settings.short_domain(request_host)
+        base = self._settings.short_base_url or f"https://{request_host.lower()}"
+        return ShortDomain(host=host, base_url=base, is_default=True)
+
+    def of_request(self, request_host: str) -> ShortDomain | None:
+        """The domain the request's host names; ``None`` when domains are registered and this host is not one."""
+        if self._registry.is_empty():
+            return self._single(request_host)
+        return self._registry.get(bare_host(request_host))
+
+    def named(self, requested: str | None, request_host: str) -> ShortDomain:
+        """The domain a caller names (body ``domain`` or ``?domain=``), else the default one."""
+        if self._registry.is_empty():
+            single = self._single(request_host)
+            if requested is not None and check_host(requested) != single.host:
+                raise UnknownDomain.named(requested)
+            return single
+        if requested is not None:
+            domain = self._registry.get(check_host(requested))
+            if domain is None:
+                raise UnknownDomain.named(requested)
+            return domain
+        domain = self._registry.default() or self._registry.get(bare_host(request_host))
+        if domain is None:
+            raise UnknownDomain.named(bare_host(request_host))
+        return domain
+
+    def short_url(self, domain_host: str, code: str, request_host: str) -> str:
+        """How a link on ``domain_host`` is written (its domain's base URL; ``https://<host>`` for a domain no
+        longer registered, such as the tombstones a forced removal leaves)."""
+        domain = self._registry.get(domain_host) if not self._registry.is_empty() else None
+        if domain is None:
+            single = self._single(request_host)
+            domain = single if single.host == domain_host else ShortDomain(domain_host, f"https://{domain_host}")
+        return domain.short_url(code)
+
+    def own_hosts(self, request_host: str) -> frozenset[str]:
+        """Destinations that would loop: every registered domain and every name this service answers on."""
+        return self._settings.own_hosts(request_host) | self._registry.hosts()
+
+
+def registry_for(settings: Settings, share_client_with: object | None = None) -> DomainRegistry:
+    """The domain registry a function keeps for its container, read through the function's one botocore client
+    (``share_client_with``: a repository or reader holding a bound link model in ``_item``)."""
+    from shortlinks.storage.domains import DynamoDomainRepository
+    from shortlinks.storage.models import share_client
+
+    domains = DynamoDomainRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    owner = getattr(share_client_with, "_item", None)
+    if owner is not None:
+        share_client(domains._item, owner)
+    return DomainRegistry(domains.list_all, settings.domain_cache_seconds)

@@ -1,0 +1,196 @@
+"""The DynamoDB implementation of the domain's ``DomainRepository``: short domain registrations, and the sweep of a
+domain's links that only a (rare, admin-only) removal needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, QueryError, ScanError, UpdateError
+from pynamodb.models import Model
+
+from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.errors import StorageUnavailable
+from shortlinks.domain.links import LinkState
+from shortlinks.storage.keys import DOMAIN_SK_PREFIX, DOMAINS_PK, LINK_SK, domain_links_prefix, domain_sk
+from shortlinks.storage.models import LinkItem, bind, share_client
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_TOMBSTONE_ATTEMPTS = 3  # re-reads of a link edited between our read and our write
+
+
+class DomainItem(Model):
+    """One short domain. ``pk = DOMAINS`` (every domain in one partition), ``sk = DOMAIN#<host>``."""
+
+    class Meta:
+        table_name = "unbound"  # replaced by models.bind()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = UnicodeAttribute(default="domain")
+    host = UnicodeAttribute()
+    base_url = UnicodeAttribute()
+    default_redirect_type = NumberAttribute()
+    root_url = UnicodeAttribute(null=True)
+    not_found_url = UnicodeAttribute(null=True)
+    allowed_keys = UnicodeSetAttribute(null=True)  # absent: every key (an empty set cannot be stored)
+    is_default = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
+class DynamoDomainRepository:
+    def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
+        self._item = bind(DomainItem, table_name, region, endpoint)
+        self._link = bind(LinkItem, table_name, region, endpoint)
+        share_client(self._link, self._item)
+
+    def warm_up(self) -> None:
+        """Create the botocore client now (at cold start), not on the first request."""
+        self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+
+    def put(self, domain: ShortDomain) -> None:
+        """Create or replace ``domain``. When it is the default, the others stop being default afterwards: a
+        reader in between may see two defaults (and takes the first), never none."""
+        try:
+            self._to_item(domain).save()
+        except PutError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
+        if domain.is_default:
+            for other in self._items():
+                if other.host != domain.host and other.is_default:
+                    self._clear_default(other.host)
+
+    def get(self, host: str) -> ShortDomain | None:
+        try:
+            return _short_domain(self._item.get(DOMAINS_PK, domain_sk(host), consistent_read=True))
+        except DoesNotExist:
+            return None
+        except GetError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+
+    def list_all(self) -> list[ShortDomain]:
+        """Every domain, by host: one ``Query`` of the partition ``DOMAINS`` (the registry's load)."""
+        return [_short_domain(item) for item in self._items()]
+
+    def remove(self, host: str) -> None:
+        try:
+            self._item(DOMAINS_PK, domain_sk(host)).delete()
+        except DeleteError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "delete failed") from exc
+
+    def has_links(self, host: str) -> bool:
+        """A ``Scan`` of the whole table, stopping at the first link on ``host``. Only a domain's removal (admins,
+        rarely) asks this, so it does not earn an index of links by domain."""
+        return next(self._links_on(host), None) is not None
+
+    def tombstone_links(self, host: str, now: datetime) -> int:
+        """Mark every live link on ``host`` deleted, as ``delete_link`` does (version + 1, ``updated_at``), each on
+        the condition that its version is still the one read; returns how many were marked."""
+        marked = 0
+        for found in self._links_on(host):
+            item: LinkItem | None = found
+            for _ in range(_TOMBSTONE_ATTEMPTS):
+                if item is None or item.state == LinkState.DELETED.value:
+                    break
+                if self._tombstone(item, now):
+                    marked += 1
+                    break
+                item = self._reread(item)
+            else:
+                raise StorageUnavailable.because(f"the link {found.code!r} kept changing while being tombstoned")
+        return marked
+
+    def _tombstone(self, item: LinkItem, now: datetime) -> bool:
+        version = int(item.version or 1)
+        try:
+            item.update(
+                actions=[
+                    self._link.state.set(LinkState.DELETED.value),
+                    self._link.version.set(version + 1),
+                    self._link.updated_at.set(_iso(now)),
+                ],
+                condition=self._link.version == version,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == _CONDITION_FAILED:
+                return False
+            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+        return True
+
+    def _reread(self, item: LinkItem) -> LinkItem | None:
+        try:
+            return self._link.get(item.pk, LINK_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        except GetError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+
+    def _links_on(self, host: str) -> Iterator[LinkItem]:
+        condition = self._link.pk.startswith(domain_links_prefix(host)) & (self._link.sk == LINK_SK)
+        try:
+            yield from self._link.scan(filter_condition=condition)
+        except ScanError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "scan failed") from exc
+
+    def _clear_default(self, host: str) -> None:
+        try:
+            self._item(DOMAINS_PK, domain_sk(host)).update(
+                actions=[self._item.is_default.set(False)], condition=self._item.pk.exists()
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == _CONDITION_FAILED:
+                return  # removed meanwhile
+            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+
+    def _items(self) -> list[DomainItem]:
+        try:
+            return list(self._item.query(DOMAINS_PK, self._item.sk.startswith(DOMAIN_SK_PREFIX)))
+        except QueryError as exc:
+            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+
+    def _to_item(self, domain: ShortDomain) -> DomainItem:
+        return self._item(
+            DOMAINS_PK,
+            domain_sk(domain.host),
+            host=domain.host,
+            base_url=domain.base_url,
+            default_redirect_type=domain.default_redirect_type,
+            root_url=domain.root_url,
+            not_found_url=domain.not_found_url,
+            allowed_keys=_key_set(domain.allowed_keys),
+            is_default=domain.is_default,
+            created_at=_iso(domain.created_at or datetime.now(UTC)),
+        )
+
+
+def load_domains(table_name: str, region: str, endpoint: str | None = None) -> list[ShortDomain]:
+    """Every registered domain, read once (a ``DomainRegistry`` ``load``: ``partial(load_domains, ...)``).
+    A function that already holds a repository should pass its bound ``list_all`` instead, sharing its client."""
+    return DynamoDomainRepository(table_name, region, endpoint).list_all()
+
+
+def _key_set(allowed_keys: frozenset[str] | None) -> set[str] | None:
+    if allowed_keys is None:
+        return None
+    if not allowed_keys:
+        # DynamoDB cannot store an empty set, and leaving it out would mean "every key": refuse, never widen.
+        raise ValueError("an empty allowed_keys cannot be stored; the domain service refuses it")
+    return set(allowed_keys)
+
+
+def _short_domain(item: DomainItem) -> ShortDomain:
+    return ShortDomain(
+        host=item.host,
+        base_url=item.base_url,
+        default_redirect_type=int(item.default_redirect_type),
+        root_url=item.root_url,
+        not_found_url=item.not_found_url,
+        allowed_keys=frozenset(item.allowed_keys) if item.allowed_keys is not None else None,
+        is_default=bool(item.is_default),
+        created_at=datetime.fromisoformat(item.created_at),
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
