@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 from local.template import ROOT, function_specs, resolve_environment
@@ -40,20 +39,6 @@ FUNCTION_IDS = {
 BENCH_KEY = "sl_" + "B" * 43
 BENCH_KEY_ID = "key_BenchAdmin01"
 ADMIN_CONTEXT = {"lambda": {"auth": "key", "key_id": BENCH_KEY_ID, "role": "admin", "create_rate_limit": 0}}
-
-
-@dataclass
-class FakeContext:
-    function_name: str = "bench"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "bench-request"
-    log_group_name: str = "/aws/lambda/bench"
-    log_stream_name: str = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 5000
 
 
 def function_environment(name: str, dynamodb_endpoint: str | None) -> dict[str, str]:

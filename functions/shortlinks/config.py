@@ -60,9 +60,12 @@ class Settings:
             return bare_host(self.short_base_url.partition("://")[2])
         return bare_host(request_host)
 
+    def short_base(self, request_host: str) -> str:
+        """How short links are written without a domain registry: ``SHORT_BASE_URL``, else the request's host."""
+        return self.short_base_url or f"https://{request_host.lower()}"
+
     def short_url(self, request_host: str, code: str) -> str:
-        base = self.short_base_url or f"https://{request_host.lower()}"
-        return f"{base}/{code}"
+        return f"{self.short_base(request_host)}/{code}"
 
     def own_hosts(self, request_host: str) -> frozenset[str]:
         """Hosts that must never be a destination: every name this service answers on."""

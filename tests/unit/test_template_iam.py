@@ -39,9 +39,16 @@ def test_each_function_touches_only_its_own_items_of_the_table(function: str, pr
 
 @pytest.mark.parametrize("function", ["CreateFunction", "LinksFunction"])
 def test_functions_that_write_links_may_only_read_the_domain_registry(function: str) -> None:
-    for statement in _table_statements(function):
-        if "DOMAINS" in statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]:
-            assert statement["Action"] == ["dynamodb:Query"]
+    registry_statements = [
+        statement
+        for statement in _table_statements(function)
+        if "DOMAINS" in statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    ]
+
+    assert registry_statements, f"{function} cannot read the domain registry"
+    for statement in registry_statements:
+        assert statement["Action"] == ["dynamodb:Query"]
+        assert statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["DOMAINS"]
 
 
 def test_every_function_that_touches_the_table_is_listed() -> None:

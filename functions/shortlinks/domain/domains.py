@@ -84,6 +84,10 @@ class DomainRegistry:
     def refresh(self) -> None:
         self._loaded_at = None
 
+    def load(self) -> None:
+        """Read the registry now (at cold start) unless a fresh copy is held."""
+        self._fresh()
+
     def get(self, host: str) -> ShortDomain | None:
         return self._fresh().get(host)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,7 +118,3 @@ def _detail(error: Any) -> dict[str, str]:
     field_name = ".".join(str(part) for part in error["loc"]) or "body"
     message = "unknown field" if error["type"] == "extra_forbidden" else str(error["msg"])
     return {"field": field_name, "message": message}
-
-
-def dumps(payload: Any) -> str:
-    return json.dumps(payload, separators=(",", ":"))

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from shortlinks.config import Settings
 from shortlinks.domain.access import Principal
+from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import ShortlinksError, StorageUnavailable, Unauthenticated
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
@@ -52,10 +53,11 @@ def _caller(event: dict[str, Any]) -> Principal | None:
     return principal
 
 
-def _create_one(request: CreateLinkRequest, principal: Principal | None, host: str) -> dict[str, Any]:
-    """Create (or reuse) one link and return its JSON representation."""
+def _create_one(
+    request: CreateLinkRequest, short_domain: ShortDomain, principal: Principal | None, host: str
+) -> dict[str, Any]:
+    """Create (or reuse) one link on ``short_domain`` and return its JSON representation."""
     now = utc_now()
-    short_domain = domains.named(request.domain, host)
     short_domain.ensure_may_create(principal)
     new_link = request.to_new_link()
     if "redirect_type" not in request.model_fields_set:
@@ -89,10 +91,11 @@ def create(event: dict[str, Any]) -> JsonResponse:
     request = parse_body(event, CreateLinkRequest)
     host = request_host(event)
     idempotency_key = lower_headers(event).get("idempotency-key")
+    short_domain = domains.named(request.domain, host)
     if idempotency_key is None:
-        body = _create_one(request, principal, host)
+        body = _create_one(request, short_domain, principal, host)
     else:
-        body = _create_idempotently(idempotency_key, request, principal, host)
+        body = _create_idempotently(idempotency_key, request, short_domain, principal, host)
     status = 200 if body.pop("reused") else 201  # 200: an existing link was returned (reuse)
     return JsonResponse(status, json.dumps(body, separators=(",", ":")), {"Location": f"/v1/links/{body['code']}"})
 
@@ -106,7 +109,7 @@ def create_many(event: dict[str, Any]) -> JsonResponse:
     for index, raw in enumerate(bulk.links):
         try:
             request = CreateLinkRequest.model_validate_json(json.dumps(raw))
-            link = _create_one(request, principal, host)
+            link = _create_one(request, domains.named(request.domain, host), principal, host)
             results.append({"index": index, "status": 200 if link.pop("reused") else 201, "link": link})
         except ValidationError as exc:
             error = invalid_fields(exc)
@@ -131,7 +134,11 @@ def _error(code: str, message: str, details: list[dict[str, str]] | None = None)
 
 
 def _create_idempotently(
-    idempotency_key: str, request: CreateLinkRequest, principal: Principal | None, host: str
+    idempotency_key: str,
+    request: CreateLinkRequest,
+    short_domain: ShortDomain,
+    principal: Principal | None,
+    host: str,
 ) -> dict[str, Any]:
     """A retried request with the same ``Idempotency-Key`` (per API key) gets the first answer again.
 
@@ -153,11 +160,13 @@ def _create_idempotently(
     payload = {
         "caller": principal.key_id,
         "idempotency_key": idempotency_key,
-        "domain": domains.named(request.domain, host).host,
+        "domain": short_domain.host,
         "request": request.model_dump(mode="json"),
     }
     try:
-        return _idempotent_create()(payload=payload, request=request, principal=principal, host=host)
+        return _idempotent_create()(
+            payload=payload, request=request, short_domain=short_domain, principal=principal, host=host
+        )
     except IdempotencyValidationError:
         raise BadRequest(
             422, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
@@ -201,9 +210,14 @@ def _idempotent_create() -> Callable[..., dict[str, Any]]:
             data_keyword_argument="payload", config=config, persistence_store=persistence
         )
         def once(
-            *, payload: dict[str, Any], request: CreateLinkRequest, principal: Principal | None, host: str
+            *,
+            payload: dict[str, Any],
+            request: CreateLinkRequest,
+            short_domain: ShortDomain,
+            principal: Principal | None,
+            host: str,
         ) -> dict[str, Any]:
-            return _create_one(request, principal, host)
+            return _create_one(request, short_domain, principal, host)
 
         _idempotent = once
     return _idempotent

@@ -19,8 +19,11 @@ class ShortDomains:
 
     def _single(self, request_host: str) -> ShortDomain:
         host = self._settings.short_domain(request_host)
-        base = self._settings.short_base_url or f"https://{request_host.lower()}"
-        return ShortDomain(host=host, base_url=base, is_default=True)
+        return ShortDomain(host=host, base_url=self._settings.short_base(request_host), is_default=True)
+
+    def load(self) -> None:
+        """Read the domain registry now, at cold start, rather than on a visitor's request."""
+        self._registry.load()
 
     def of_request(self, request_host: str) -> ShortDomain | None:
         """The domain the request's host names; ``None`` when domains are registered and this host is not one."""

@@ -41,7 +41,7 @@ repository = DynamoTargetReader(settings.table_name, settings.region, settings.d
 repository.warm_up()
 domains = ShortDomains(settings, registry_for(settings, repository))
 try:
-    domains.own_hosts("")  # read the domain registry now, at cold start, not on a visitor's request
+    domains.load()
 except ShortlinksError as error:  # the store did not answer: the first request reads it again
     logger.warning("domain registry not loaded at cold start", extra={"error": error.code})
 

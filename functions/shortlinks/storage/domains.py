@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, QueryError, ScanError, UpdateError
@@ -42,8 +43,15 @@ class DomainItem(Model):
 class DynamoDomainRepository:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
         self._item = bind(DomainItem, table_name, region, endpoint)
-        self._link = bind(LinkItem, table_name, region, endpoint)
-        share_client(self._link, self._item)
+        self._table = (table_name, region, endpoint)
+
+    @cached_property
+    def _link(self) -> type[LinkItem]:
+        """Links, for a domain's removal only: bound on first use (never on a redirect's cold start), through the
+        client ``_item`` uses by then (a function may have joined it to its own with ``share_client``)."""
+        link = bind(LinkItem, *self._table)
+        share_client(link, self._item)
+        return link
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 LINK_SK = "LINK"
 
 
@@ -29,8 +31,6 @@ def owner_gsi1sk(created_at_iso: str, domain: str, code: str) -> str:
 
 def url_gsi2pk(owner: str, domain: str, url: str) -> str:
     """Finds an owner's links to one destination (``reuse``) without reading the rest."""
-    import hashlib
-
     return f"URL#{owner}#{domain}#{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
