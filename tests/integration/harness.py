@@ -47,7 +47,7 @@ def cold_start(function_id: str, env: pytest.MonkeyPatch) -> ModuleType:
     return importlib.import_module(spec.handler.rpartition(".")[0])
 
 
-# Callers as the API's Lambda authorizer describes them to the functions (handlers/auth.py has the contract).
+# Callers as the API's Lambda authorizer describes them to the functions (web/auth.py has the contract).
 MEMBER_ID = "key_Campaigns001"  # the member key of the link fixtures in tests/events
 OTHER_MEMBER_ID = "key_Volunteers01"
 ADMIN_ID = "key_AdminFixture"

@@ -12,8 +12,8 @@ import pytest
 
 from shortlinks.domain.access import Principal, Role
 from shortlinks.domain.keys import create_key, generate_key, hash_key, revoke_key
-from shortlinks.handlers.auth import principal_of
 from shortlinks.storage.api_keys import DynamoKeyRepository
+from shortlinks.web.auth import principal_of
 from tests.conftest import FakeLambdaContext
 from tests.events import load_event
 from tests.integration.harness import (

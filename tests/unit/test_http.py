@@ -1,4 +1,4 @@
-"""HTTP presentation (handlers/http.py): the one error-to-status registry, error bodies, content negotiation."""
+"""HTTP presentation (web/http.py): the one error-to-status registry, error bodies, content negotiation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from shortlinks.domain import errors
 from shortlinks.domain.errors import ShortlinksError
-from shortlinks.handlers.http import BadRequest, error_body, lower_headers, request_host, status_for, wants_html
+from shortlinks.web.http import BadRequest, error_body, lower_headers, request_host, status_for, wants_html
 
 # Every error the domain can raise and the status a caller sees for it. A new error class must be added here.
 EXPECTED_STATUS: dict[type[ShortlinksError], int] = {

@@ -1,7 +1,7 @@
 """The HTTP API's Lambda authorizer (payload format 2.0, simple responses): who is calling, for every ``/v1`` route.
 
 It always answers ``isAuthorized: true``, with a context that says what it found (the contract is in
-handlers/auth.py): a refusal here would reach the caller as API Gateway's bare 401/403, not our JSON error, and
+web/auth.py): a refusal here would reach the caller as API Gateway's bare 401/403, not our JSON error, and
 expand must stay open to anonymous callers. The route functions enforce.
 
 API Gateway's own result cache is off: it keys on identity sources, and a request missing any of them is refused
@@ -25,9 +25,9 @@ from shortlinks.config import Settings
 from shortlinks.domain.access import Principal
 from shortlinks.domain.errors import StorageUnavailable, Unauthenticated
 from shortlinks.domain.keys import authenticate, hash_key, looks_like_key
-from shortlinks.handlers.auth import AUTH_ANONYMOUS, AUTH_INVALID, AUTH_KEY, AUTH_UNAVAILABLE
 from shortlinks.observability import logger
 from shortlinks.storage.api_keys import DynamoKeyRepository
+from shortlinks.web.auth import AUTH_ANONYMOUS, AUTH_INVALID, AUTH_KEY, AUTH_UNAVAILABLE
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -15,13 +15,13 @@ from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import ShortlinksError, StorageUnavailable, Unauthenticated
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
-from shortlinks.handlers.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
-from shortlinks.handlers.auth import principal_of
-from shortlinks.handlers.hosts import ShortDomains, registry_for
-from shortlinks.handlers.http import BadRequest, error_body, lower_headers, request_host, status_for
-from shortlinks.handlers.schemas import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest, LinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.links import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest, LinkResponse
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
+from shortlinks.web.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
+from shortlinks.web.auth import principal_of
+from shortlinks.web.hosts import ShortDomains, registry_for
+from shortlinks.web.http import BadRequest, error_body, lower_headers, request_host, status_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -11,7 +11,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings
 from shortlinks.domain.domains import get_domain, list_domains, register_domain, remove_domain
 from shortlinks.domain.links import utc_now
-from shortlinks.handlers.api import (
+from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.domains import DomainListResponse, DomainResponse, PutDomainRequest
+from shortlinks.storage.domains import DynamoDomainRepository
+from shortlinks.web.api import (
     JsonResponse,
     by_route_key,
     json_endpoint,
@@ -19,11 +22,8 @@ from shortlinks.handlers.api import (
     path_parameter,
     query_parameter,
 )
-from shortlinks.handlers.auth import require_admin
-from shortlinks.handlers.domain_schemas import DomainListResponse, DomainResponse, PutDomainRequest
-from shortlinks.handlers.http import BadRequest, request_host
-from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.storage.domains import DynamoDomainRepository
+from shortlinks.web.auth import require_admin
+from shortlinks.web.http import BadRequest, request_host
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

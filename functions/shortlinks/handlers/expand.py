@@ -12,13 +12,13 @@ from shortlinks.domain.errors import InvalidDomain, InvalidUrl, LinkNotFound, No
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
-from shortlinks.handlers.api import JsonResponse, json_endpoint, query_parameter
-from shortlinks.handlers.auth import principal_of
-from shortlinks.handlers.hosts import ShortDomains, registry_for
-from shortlinks.handlers.http import BadRequest, request_host
-from shortlinks.handlers.schemas import LinkResponse, PublicLinkResponse
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
 from shortlinks.storage.repository import DynamoLinkRepository
+from shortlinks.web.api import JsonResponse, json_endpoint, query_parameter
+from shortlinks.web.auth import principal_of
+from shortlinks.web.hosts import ShortDomains, registry_for
+from shortlinks.web.http import BadRequest, request_host
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

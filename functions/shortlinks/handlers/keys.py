@@ -10,11 +10,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings
 from shortlinks.domain.keys import create_key, list_keys, revoke_key
 from shortlinks.domain.links import utc_now
-from shortlinks.handlers.api import JsonResponse, by_route_key, json_endpoint, parse_body, path_parameter
-from shortlinks.handlers.auth import require_admin
-from shortlinks.handlers.key_schemas import CreatedKeyResponse, CreateKeyRequest, KeyListResponse, KeyResponse
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.keys import CreatedKeyResponse, CreateKeyRequest, KeyListResponse, KeyResponse
 from shortlinks.storage.api_keys import DynamoKeyRepository
+from shortlinks.web.api import JsonResponse, by_route_key, json_endpoint, parse_body, path_parameter
+from shortlinks.web.auth import require_admin
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -13,7 +13,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings
 from shortlinks.domain.links import LinkStatus, utc_now
 from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
-from shortlinks.handlers.api import (
+from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.link_management import (
+    HistoryEntryResponse,
+    HistoryResponse,
+    LinkPageResponse,
+    UpdateLinkRequest,
+)
+from shortlinks.schemas.links import LinkResponse
+from shortlinks.storage.repository import DynamoLinkRepository
+from shortlinks.web.api import (
     JsonResponse,
     by_route_key,
     json_endpoint,
@@ -21,18 +30,9 @@ from shortlinks.handlers.api import (
     path_parameter,
     query_parameter,
 )
-from shortlinks.handlers.auth import require_principal
-from shortlinks.handlers.hosts import ShortDomains, registry_for
-from shortlinks.handlers.http import BadRequest, lower_headers, request_host
-from shortlinks.handlers.management_schemas import (
-    HistoryEntryResponse,
-    HistoryResponse,
-    LinkPageResponse,
-    UpdateLinkRequest,
-)
-from shortlinks.handlers.schemas import LinkResponse
-from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.storage.repository import DynamoLinkRepository
+from shortlinks.web.auth import require_principal
+from shortlinks.web.hosts import ShortDomains, registry_for
+from shortlinks.web.http import BadRequest, lower_headers, request_host
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

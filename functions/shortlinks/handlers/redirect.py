@@ -15,8 +15,10 @@ from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
-from shortlinks.handlers.hosts import ShortDomains, registry_for
-from shortlinks.handlers.http import (
+from shortlinks.observability import MetricUnit, logger, metrics, write_click
+from shortlinks.storage.targets import DynamoTargetReader
+from shortlinks.web.hosts import ShortDomains, registry_for
+from shortlinks.web.http import (
     JSON_CONTENT_TYPE,
     NO_STORE,
     error_body,
@@ -25,9 +27,7 @@ from shortlinks.handlers.http import (
     status_for,
     wants_html,
 )
-from shortlinks.handlers.pages import PAGE_CSP, error_page
-from shortlinks.observability import MetricUnit, logger, metrics, write_click
-from shortlinks.storage.targets import DynamoTargetReader
+from shortlinks.web.pages import PAGE_CSP, error_page
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shortlinks.domain.links import HistoryEntry
 from shortlinks.domain.service import LinkChanges
-from shortlinks.handlers.schemas import LinkResponse, RedirectType, Tags, Title, Url, iso
+from shortlinks.schemas.links import LinkResponse, RedirectType, Tags, Title, Url, iso
 
 
 class UpdateLinkRequest(BaseModel):

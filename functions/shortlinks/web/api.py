@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from shortlinks.domain.errors import ShortlinksError
-from shortlinks.handlers.http import JSON_CONTENT_TYPE, NO_STORE, BadRequest, error_body, lower_headers, status_for
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.web.http import JSON_CONTENT_TYPE, NO_STORE, BadRequest, error_body, lower_headers, status_for
 
 MAX_BODY_BYTES = 16 * 1024
 _API_HEADERS = {"Content-Type": JSON_CONTENT_TYPE, "Cache-Control": NO_STORE, "X-Content-Type-Options": "nosniff"}
