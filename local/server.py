@@ -153,6 +153,7 @@ class LocalServer:
 
     ``dynamodb_endpoint=None`` embeds a moto DynamoDB in this process; otherwise the table is created at the
     endpoint unless it exists. ``env_overrides`` is laid over every function's environment last.
+    ``function_timeout`` replaces every function's ``Timeout`` (tests use a short one to keep fault tests fast).
 
     The table gets an admin API key on start (``admin_key`` after ``bind()``): ``admin_key`` given here is
     registered as it is (a test's known key); otherwise one is generated, unless the table already has an active
@@ -169,8 +170,10 @@ class LocalServer:
         env_overrides: Mapping[str, str] | None = None,
         template_path: Path = TEMPLATE_PATH,
         admin_key: str | None = None,
+        function_timeout: int | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self._function_timeout = function_timeout  # seconds; None: each function's Timeout in the template
         self.admin_key = admin_key
         self._chosen_admin_key = admin_key
         self.region = DEFAULT_REGION  # until bind() reads the environment
@@ -324,7 +327,7 @@ class LocalServer:
             spec.code_uri,
             environment,
             memory_size=spec.memory_size,
-            timeout=spec.timeout,
+            timeout=self._function_timeout or spec.timeout,
             region=region,
         )
 
