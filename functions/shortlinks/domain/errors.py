@@ -77,6 +77,7 @@ class CodeTaken(ShortlinksError):
 
 class CodeSpaceExhausted(ShortlinksError):
     code = "code_generation_failed"
+    retry_after = 1  # answered as 503: a retry draws new random codes
 
     @classmethod
     def after(cls, attempts: int) -> CodeSpaceExhausted:
@@ -186,11 +187,17 @@ class NotOurShortUrl(ShortlinksError):
 
 
 class StorageUnavailable(ShortlinksError):
+    """The store failed or did not answer in time: transient, so the caller is told when to retry."""
+
     code = "service_unavailable"
 
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
     @classmethod
-    def because(cls, reason: str) -> StorageUnavailable:
-        return cls(f"the link store did not answer ({reason}); try again shortly")
+    def because(cls, reason: str, retry_after: int = 1) -> StorageUnavailable:
+        return cls(f"the link store did not answer ({reason}); try again shortly", retry_after)
 
 
 class Unauthenticated(ShortlinksError):

@@ -27,6 +27,7 @@ from shortlinks.domain.errors import StorageUnavailable, Unauthenticated
 from shortlinks.domain.keys import authenticate, hash_key, looks_like_key
 from shortlinks.observability import logger
 from shortlinks.storage.api_keys import DynamoKeyRepository
+from shortlinks.storage.budget import within_budget
 from shortlinks.web.auth import AUTH_ANONYMOUS, AUTH_INVALID, AUTH_KEY, AUTH_UNAVAILABLE
 
 if TYPE_CHECKING:
@@ -132,5 +133,6 @@ def authorize(event: Mapping[str, Any]) -> Context:
 
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event carries the key in its headers.
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"isAuthorized": True, "context": authorize(event)}

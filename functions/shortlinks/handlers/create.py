@@ -17,6 +17,8 @@ from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.links import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest, LinkResponse
+from shortlinks.storage import budget as store_budget
+from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 from shortlinks.web.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
 from shortlinks.web.auth import principal_of
@@ -33,6 +35,9 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 # Room for MAX_BULK_ITEMS links at their largest (a 2,048-character URL, a 64-character alias, a 200-character
 # title, 20 tags: about 3.5 KB each); a single create's 16 KiB would refuse 100 ordinary links.
 MAX_BULK_BODY_BYTES = MAX_BULK_ITEMS * 5 * 1024
+BULK_SCOPE = "#bulk"  # the idempotency scope of bulk requests: never a host, so never a single create's
+# A bulk item is started only with this much of the budget left: a rate-limit update, a put, perhaps a new code.
+BULK_ITEM_RESERVE_SECONDS = 2 * store_budget.CONNECT_TIMEOUT_SECONDS
 
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
@@ -95,18 +100,49 @@ def create(event: dict[str, Any]) -> JsonResponse:
     if idempotency_key is None:
         body = _create_one(request, short_domain, principal, host)
     else:
-        body = _create_idempotently(idempotency_key, request, short_domain, principal, host)
+        body = _idempotently(
+            idempotency_key,
+            principal,
+            scope=short_domain.host,
+            request=request.model_dump(mode="json"),
+            work=lambda: _create_one(request, short_domain, principal, host),
+        )
     status = 200 if body.pop("reused") else 201  # 200: an existing link was returned (reuse)
     return JsonResponse(status, json.dumps(body, separators=(",", ":")), {"Location": f"/v1/links/{body['code']}"})
 
 
 def create_many(event: dict[str, Any]) -> JsonResponse:
-    """Each item is created or refused on its own; the answer lists every item's outcome in order."""
+    """Each item is created or refused on its own; the answer lists every item's outcome in order.
+
+    Items are started only while the invocation's time budget can still finish one: the rest are reported as
+    ``not_processed`` (503 with ``retry_after``), never written, so a client resends exactly those. When no item
+    could be written because the store is unavailable, the whole answer is a 503."""
     principal = _caller(event)
     bulk = parse_body(event, BulkCreateRequest, max_bytes=MAX_BULK_BODY_BYTES)
     host = request_host(event)
+    idempotency_key = lower_headers(event).get("idempotency-key")
+    if idempotency_key is None:
+        body = _create_each(bulk, principal, host)
+    else:
+        body = _idempotently(
+            idempotency_key,
+            principal,
+            scope=BULK_SCOPE,
+            request=bulk.model_dump(mode="json"),
+            work=lambda: _create_each(bulk, principal, host),
+        )
+    return JsonResponse(200, json.dumps(body, separators=(",", ":")))
+
+
+def _create_each(bulk: BulkCreateRequest, principal: Principal | None, host: str) -> dict[str, Any]:
+    """Every item's outcome; raises ``StorageUnavailable`` when none could be attempted or written for that reason
+    (so an idempotency record is not kept for an answer that did nothing)."""
     results: list[dict[str, Any]] = []
     for index, raw in enumerate(bulk.links):
+        if store_budget.remaining_seconds() < BULK_ITEM_RESERVE_SECONDS:
+            refusal = _error("not_processed", "not attempted: the request ran out of time; send this item again")
+            results.append({"index": index, "status": 503, "error": refusal | {"retry_after": "1"}})
+            continue
         try:
             request = CreateLinkRequest.model_validate_json(json.dumps(raw))
             link = _create_one(request, domains.named(request.domain, host), principal, host)
@@ -122,9 +158,11 @@ def create_many(event: dict[str, Any]) -> JsonResponse:
             if retry_after is not None:
                 refusal["retry_after"] = str(retry_after)  # what a single create says in its Retry-After header
             results.append({"index": index, "status": status_for(exc), "error": refusal})
+    if results and all(result["status"] == 503 for result in results):
+        first = results[0]["error"]
+        raise StorageUnavailable(first["message"], int(first.get("retry_after", 1)))
     created = sum(1 for result in results if result["status"] in (200, 201))
-    body = {"created": created, "failed": len(results) - created, "results": results}
-    return JsonResponse(200, json.dumps(body, separators=(",", ":")))
+    return {"created": created, "failed": len(results) - created, "results": results}
 
 
 def _error(code: str, message: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -133,14 +171,16 @@ def _error(code: str, message: str, details: list[dict[str, str]] | None = None)
     return error
 
 
-def _create_idempotently(
+def _idempotently(
     idempotency_key: str,
-    request: CreateLinkRequest,
-    short_domain: ShortDomain,
     principal: Principal | None,
-    host: str,
+    *,
+    scope: str,
+    request: dict[str, Any],
+    work: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
-    """A retried request with the same ``Idempotency-Key`` (per API key) gets the first answer again.
+    """A retried request with the same ``Idempotency-Key`` (per API key and ``scope``: a domain, or bulk) gets the
+    first answer again; the same key with another ``request`` body is refused.
 
     Powertools' idempotency utility keeps the record in the links table for 24 hours; it is imported on first
     use only, so creates without the header pay nothing for it at cold start.
@@ -157,16 +197,9 @@ def _create_idempotently(
         IdempotencyValidationError,
     )
 
-    payload = {
-        "caller": principal.key_id,
-        "idempotency_key": idempotency_key,
-        "domain": short_domain.host,
-        "request": request.model_dump(mode="json"),
-    }
+    payload = {"caller": principal.key_id, "idempotency_key": idempotency_key, "domain": scope, "request": request}
     try:
-        return _idempotent_create()(
-            payload=payload, request=request, short_domain=short_domain, principal=principal, host=host
-        )
+        return _idempotent_runner()(payload=payload, work=work)
     except IdempotencyValidationError:
         raise BadRequest(
             422, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"
@@ -177,7 +210,7 @@ def _create_idempotently(
         raise StorageUnavailable.because("idempotency record") from exc
 
 
-def _idempotent_create() -> Callable[..., dict[str, Any]]:
+def _idempotent_runner() -> Callable[..., dict[str, Any]]:
     global _idempotent
     if _idempotent is None:
         import boto3
@@ -193,7 +226,14 @@ def _idempotent_create() -> Callable[..., dict[str, Any]]:
             sort_key_attr="sk",
             static_pk_value="IDEMPOTENCY#create",
             expiry_attr="ttl",
-            boto3_client=boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint),
+            boto3_client=store_budget.install(
+                boto3.client(
+                    "dynamodb",
+                    region_name=settings.region,
+                    endpoint_url=settings.dynamodb_endpoint,
+                    config=store_budget.client_config(),
+                )
+            ),
         )
         config = IdempotencyConfig(
             event_key_jmespath="[caller, domain, idempotency_key]",
@@ -209,15 +249,8 @@ def _idempotent_create() -> Callable[..., dict[str, Any]]:
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="payload", config=config, persistence_store=persistence
         )
-        def once(
-            *,
-            payload: dict[str, Any],
-            request: CreateLinkRequest,
-            short_domain: ShortDomain,
-            principal: Principal | None,
-            host: str,
-        ) -> dict[str, Any]:
-            return _create_one(request, short_domain, principal, host)
+        def once(*, payload: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+            return work()  # the payload only keys and validates the record
 
         _idempotent = once
     return _idempotent
@@ -228,6 +261,7 @@ _serve = json_endpoint(by_route_key({"POST /v1/links": create, "POST /v1/links/b
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _context
     _context = context

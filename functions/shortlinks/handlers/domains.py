@@ -13,6 +13,7 @@ from shortlinks.domain.domains import get_domain, list_domains, register_domain,
 from shortlinks.domain.links import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.domains import DomainListResponse, DomainResponse, PutDomainRequest
+from shortlinks.storage.budget import within_budget
 from shortlinks.storage.domains import DynamoDomainRepository
 from shortlinks.web.api import (
     JsonResponse,
@@ -99,5 +100,6 @@ _serve = json_endpoint(
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _serve(event)

@@ -14,6 +14,7 @@ from shortlinks.domain.resolve import resolve_link
 from shortlinks.domain.urls import MAX_URL_LENGTH
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
+from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository
 from shortlinks.web.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.web.auth import principal_of
@@ -82,5 +83,6 @@ def _parts_of(short_url: str) -> tuple[str, str]:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return expand(event)

@@ -13,6 +13,7 @@ from shortlinks.domain.links import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.keys import CreatedKeyResponse, CreateKeyRequest, KeyListResponse, KeyResponse
 from shortlinks.storage.api_keys import DynamoKeyRepository
+from shortlinks.storage.budget import within_budget
 from shortlinks.web.api import JsonResponse, by_route_key, json_endpoint, parse_body, path_parameter
 from shortlinks.web.auth import require_admin
 
@@ -62,5 +63,6 @@ _serve = json_endpoint(
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: requests carry keys, and so do create's answers.
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _serve(event)

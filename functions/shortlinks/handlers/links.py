@@ -21,6 +21,7 @@ from shortlinks.schemas.link_management import (
     UpdateLinkRequest,
 )
 from shortlinks.schemas.links import LinkResponse
+from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository
 from shortlinks.web.api import (
     JsonResponse,
@@ -183,5 +184,6 @@ _serve = json_endpoint(
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _serve(event)

@@ -16,6 +16,8 @@ from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
 from shortlinks.observability import MetricUnit, logger, metrics, write_click
+from shortlinks.storage import budget as store_budget
+from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import (
@@ -41,13 +43,15 @@ repository = DynamoTargetReader(settings.table_name, settings.region, settings.d
 repository.warm_up()
 domains = ShortDomains(settings, registry_for(settings, repository))
 try:
-    domains.load()
+    with store_budget.limited(store_budget.COLD_START_SECONDS):  # within Lambda's init phase, whatever the store does
+        domains.load()
 except ShortlinksError as error:  # the store did not answer: the first request reads it again
     logger.warning("domain registry not loaded at cold start", extra={"error": error.code})
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = lower_headers(event)
     code = (event.get("pathParameters") or {}).get("code", "")
@@ -77,6 +81,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
         logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""))
+        response["headers"]["Retry-After"] = str(getattr(error, "retry_after", 1))
         metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url

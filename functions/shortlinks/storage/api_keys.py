@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from shortlinks.domain.access import Role
-from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.keys import ApiKey
+from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import API_KEY_SK, API_KEYS_GSI1PK, api_key_gsi1sk, api_key_pk
 from shortlinks.storage.models import Gsi1Index, bind
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class ApiKeyItem(Model):
@@ -63,11 +61,11 @@ class DynamoKeyRepository:
         )
         try:
             item.save(condition=self._item.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 # Two 256-bit random keys do not collide: this is a caller adding the same key twice.
                 raise ValueError("an API key with this hash is already stored") from None
-            raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
+            raise unavailable(exc) from exc
 
     def get(self, key_hash: str) -> ApiKey | None:
         # Strongly consistent: a key used the moment it was created must not be refused (and cached as refused).
@@ -75,8 +73,8 @@ class DynamoKeyRepository:
             return _api_key(self._item.get(api_key_pk(key_hash), API_KEY_SK, consistent_read=True))
         except DoesNotExist:
             return None
-        except GetError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def list_all(self) -> list[ApiKey]:
         return [_api_key(item) for item in self._items()]
@@ -92,10 +90,10 @@ class DynamoKeyRepository:
                 actions=[self._item.revoked.set(True)],
                 condition=self._item.pk.exists() & (self._item.key_id == key_id),
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 return None
-            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+            raise unavailable(exc) from exc
         return _api_key(item)
 
     def touch(self, key_hash: str, day: date) -> None:
@@ -107,16 +105,16 @@ class DynamoKeyRepository:
                 actions=[last_used.set(value)],
                 condition=self._item.pk.exists() & (last_used.does_not_exist() | (last_used != value)),
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 return  # already recorded today (by another container), or the key is gone
-            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+            raise unavailable(exc) from exc
 
     def _items(self) -> list[ApiKeyItem]:
         try:
             return list(self._item.by_creation.query(API_KEYS_GSI1PK, scan_index_forward=False))
-        except QueryError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
 
 def _api_key(item: ApiKeyItem) -> ApiKey:

@@ -8,16 +8,16 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, QueryError, ScanError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.links import LinkState
+from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import DOMAIN_SK_PREFIX, DOMAINS_PK, LINK_SK, domain_links_prefix, domain_sk
 from shortlinks.storage.models import LinkItem, bind, share_client
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 _TOMBSTONE_ATTEMPTS = 3  # re-reads of a link edited between our read and our write
 
 
@@ -62,8 +62,8 @@ class DynamoDomainRepository:
         reader in between may see two defaults (and takes the first), never none."""
         try:
             self._to_item(domain).save()
-        except PutError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
         if domain.is_default:
             for other in self._items():
                 if other.host != domain.host and other.is_default:
@@ -74,8 +74,8 @@ class DynamoDomainRepository:
             return _short_domain(self._item.get(DOMAINS_PK, domain_sk(host), consistent_read=True))
         except DoesNotExist:
             return None
-        except GetError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def list_all(self) -> list[ShortDomain]:
         """Every domain, by host: one ``Query`` of the partition ``DOMAINS`` (the registry's load)."""
@@ -84,8 +84,8 @@ class DynamoDomainRepository:
     def remove(self, host: str) -> None:
         try:
             self._item(DOMAINS_PK, domain_sk(host)).delete()
-        except DeleteError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "delete failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def has_links(self, host: str) -> bool:
         """A ``Scan`` of the whole table, stopping at the first link on ``host``. Only a domain's removal (admins,
@@ -120,10 +120,10 @@ class DynamoDomainRepository:
                 ],
                 condition=self._link.version == version,
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 return False
-            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+            raise unavailable(exc) from exc
         return True
 
     def _reread(self, item: LinkItem) -> LinkItem | None:
@@ -131,31 +131,31 @@ class DynamoDomainRepository:
             return self._link.get(item.pk, LINK_SK, consistent_read=True)
         except DoesNotExist:
             return None
-        except GetError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def _links_on(self, host: str) -> Iterator[LinkItem]:
         condition = self._link.pk.startswith(domain_links_prefix(host)) & (self._link.sk == LINK_SK)
         try:
             yield from self._link.scan(filter_condition=condition)
-        except ScanError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "scan failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def _clear_default(self, host: str) -> None:
         try:
             self._item(DOMAINS_PK, domain_sk(host)).update(
                 actions=[self._item.is_default.set(False)], condition=self._item.pk.exists()
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 return  # removed meanwhile
-            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+            raise unavailable(exc) from exc
 
     def _items(self) -> list[DomainItem]:
         try:
             return list(self._item.query(DOMAINS_PK, self._item.sk.startswith(DOMAIN_SK_PREFIX)))
-        except QueryError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def _to_item(self, domain: ShortDomain) -> DomainItem:
         return self._item(

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from shortlinks.storage import budget
 
 
 class Gsi1Index(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -63,7 +66,8 @@ class LinkItem(Model):
 
 
 def bound_meta(table_name: str, region: str, host: str | None) -> type:
-    """A model ``Meta`` bound to one table, with timeouts for a caller who is waiting."""
+    """A model ``Meta`` bound to one table. Timeouts and retries are the invocation's budget's (storage.budget):
+    one attempt per botocore call, which the budget's own policy retries while time is left."""
     return type(
         "Meta",
         (),
@@ -71,20 +75,37 @@ def bound_meta(table_name: str, region: str, host: str | None) -> type:
             "table_name": table_name,
             "region": region,
             "host": host,
-            # The redirect path would rather fail fast than hold a visitor for pynamodb's 15 s / 30 s defaults.
-            "connect_timeout_seconds": 2,
-            "read_timeout_seconds": 2,
-            "max_retry_attempts": 2,
+            "connect_timeout_seconds": budget.CONNECT_TIMEOUT_SECONDS,
+            "read_timeout_seconds": budget.DEFAULT_SECONDS,  # each attempt's own comes from the budget
+            "max_retry_attempts": 0,
         },
     )
+
+
+class BudgetedConnection(Connection):
+    """pynamodb's connection, whose botocore client answers to the invocation's time budget."""
+
+    @property
+    def client(self) -> Any:
+        return budget.install(super().client)
+
+
+def _budgeted_connection(cls: type[Model]) -> TableConnection:
+    table: TableConnection = super(cls, cls)._get_connection()  # type: ignore[misc]
+    if type(table.connection) is Connection:
+        table.connection.__class__ = BudgetedConnection  # built by pynamodb; same state, budgeted client
+    return table
 
 
 def bind[M: Model](model: type[M], table_name: str, region: str, host: str | None) -> type[M]:
     """``model`` bound to one table. Each bound class has its own connection unless ``share_client`` joins it
     to another's (storage.repository)."""
-    bound: type[M] = type(
-        f"Bound{model.__name__}", (model,), {"Meta": bound_meta(table_name, region, host), "__module__": __name__}
-    )
+    namespace = {
+        "Meta": bound_meta(table_name, region, host),
+        "__module__": __name__,
+        "_get_connection": classmethod(_budgeted_connection),
+    }
+    bound: type[M] = type(f"Bound{model.__name__}", (model,), namespace)
     return bound
 
 

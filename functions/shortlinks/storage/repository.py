@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, ScanError, TransactWriteError
-from pynamodb.exceptions import UpdateError as PynamoUpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited, StorageUnavailable
+from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
 from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target
 from shortlinks.domain.repository import LinkPage, LinkQuery
+from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, cancellation_codes, failure_code, unavailable
 from shortlinks.storage.keys import (
     HISTORY_PREFIX,
     LINK_SK,
@@ -29,8 +29,6 @@ from shortlinks.storage.keys import (
 from shortlinks.storage.models import LinkItem, bind, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
 from shortlinks.storage.targets import read_target
-
-_CONFLICT = "ConditionalCheckFailedException"
 
 
 class DynamoLinkRepository:
@@ -48,18 +46,18 @@ class DynamoLinkRepository:
     def add(self, link: Link) -> None:
         try:
             self._to_item(link).save(condition=self._item.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == _CONFLICT:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 raise CodeTaken.alias(link.code) from None
-            raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
+            raise unavailable(exc) from exc
 
     def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
         try:
             item = self._item.get(link_pk(domain, code), LINK_SK, consistent_read=consistent)
         except DoesNotExist:
             return None
-        except GetError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
         return _link(item)
 
     def get_target(self, domain: str, code: str) -> Target | None:
@@ -84,15 +82,13 @@ class DynamoLinkRepository:
             with TransactWrite(connection=self._connection()) as transaction:
                 transaction.save(item, condition=still_ours)
                 transaction.save(record, condition=self._history.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == _CONFLICT:
+        except STORE_FAILURES as exc:
+            code = failure_code(exc)
+            if code == CONDITION_FAILED or (
+                code == "TransactionCanceledException" and "ConditionalCheckFailed" in cancellation_codes(exc)
+            ):
                 raise EditConflict.on(link.code) from None
-            raise StorageUnavailable.because(exc.cause_response_code or "put failed") from exc
-        except TransactWriteError as exc:
-            reasons = [reason.code for reason in exc.cancellation_reasons if reason is not None]
-            if exc.cause_response_code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
-                raise EditConflict.on(link.code) from None
-            raise StorageUnavailable.because(exc.cause_response_code or "transaction failed") from exc
+            raise unavailable(exc) from exc
 
     def history(self, domain: str, code: str) -> list[HistoryEntry]:
         try:
@@ -104,8 +100,8 @@ class DynamoLinkRepository:
                     limit=1000,
                 )
             )
-        except QueryError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
         return [
             HistoryEntry(
                 changed_at=datetime.fromisoformat(item.changed_at),
@@ -138,16 +134,16 @@ class DynamoLinkRepository:
                     last_evaluated_key=start,
                 )
             links = [_link(item) for item in results]
-        except (QueryError, ScanError) as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
         return LinkPage(links, _encode_cursor(results.last_evaluated_key))
 
     def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
         try:
             items = self._item.by_url.query(url_gsi2pk(owner, domain, url), scan_index_forward=False, limit=20)
             return [link for link in (_link(item) for item in items) if link.target.url == url]
-        except QueryError as exc:
-            raise StorageUnavailable.because(exc.cause_response_code or "query failed") from exc
+        except STORE_FAILURES as exc:
+            raise unavailable(exc) from exc
 
     def _connection(self) -> Connection:
         connection: Connection = self._item._get_connection().connection
@@ -207,10 +203,10 @@ class DynamoRateLimiter:
                 actions=[self._item.hits.add(1), self._item.ttl.set(window + 3600)],
                 condition=self._item.hits.does_not_exist() | (self._item.hits < limit),
             )
-        except PynamoUpdateError as exc:
-            if exc.cause_response_code == _CONFLICT:
+        except STORE_FAILURES as exc:
+            if failure_code(exc) == CONDITION_FAILED:
                 raise RateLimited.creating(limit, max(1, window + 60 - epoch)) from None
-            raise StorageUnavailable.because(exc.cause_response_code or "update failed") from exc
+            raise unavailable(exc) from exc
 
 
 def _filter(model: type[LinkItem], query: LinkQuery) -> Any:

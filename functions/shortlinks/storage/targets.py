@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import GetError
-
-from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.links import LinkState, Target
+from shortlinks.storage.failures import STORE_FAILURES, unavailable
 from shortlinks.storage.keys import LINK_SK, link_pk
 from shortlinks.storage.models import LinkItem, bind
 
@@ -26,8 +24,8 @@ def read_target(model: type[LinkItem], domain: str, code: str) -> Target | None:
         data = model._get_connection().get_item(
             link_pk(domain, code), LINK_SK, consistent_read=False, attributes_to_get=list(TARGET_ATTRIBUTES)
         )
-    except GetError as exc:
-        raise StorageUnavailable.because(exc.cause_response_code or "get failed") from exc
+    except STORE_FAILURES as exc:
+        raise unavailable(exc) from exc
     item = data.get("Item")
     if not item:
         return None
