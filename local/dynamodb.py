@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.template import create_table
@@ -83,8 +84,19 @@ class _Serialised:
                     close()
 
 
+class DynamoDBUnreachable(OSError):
+    """The DynamoDB the local server was pointed at refused, failed or did not answer at start-up."""
+
+    @classmethod
+    def at(cls, endpoint: str, error: BaseException) -> DynamoDBUnreachable:
+        reason = getattr(error, "message", None) or str(error) or type(error).__name__
+        return cls(f"DynamoDB at {endpoint} did not answer: {reason}")
+
+
 def dynamodb_client(endpoint: str, region: str, credentials: dict[str, str] | None = None) -> DynamoDBClient:
-    """A boto3 DynamoDB client for ``endpoint``; ``credentials`` (access key, secret) override the default chain."""
+    """A boto3 DynamoDB client for ``endpoint``; ``credentials`` (access key, secret) override the default chain.
+
+    Short timeouts and one attempt: an endpoint that is down or hangs is reported within seconds, not minutes."""
     credentials = credentials or {}
     return boto3.client(
         "dynamodb",
@@ -92,6 +104,7 @@ def dynamodb_client(endpoint: str, region: str, credentials: dict[str, str] | No
         region_name=region,
         aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),
+        config=Config(connect_timeout=2, read_timeout=4, retries={"total_max_attempts": 1, "mode": "standard"}),
     )
 
 

@@ -5,6 +5,11 @@ Every function runs in this one process, so two things Lambda gives each functio
 * **Its own cold start.** The handler's package is imported afresh for each function, with ``os.environ`` set to
   that function's environment, so module-level settings, clients and loggers (``POWERTOOLS_SERVICE_NAME``) are the
   function's own, as in separate execution environments.
+* **Its own module graph, for the life of the process.** While a function is loaded or invoked, ``sys.modules``
+  holds that function's copy of the package and nothing else of it; a module the handler imports on first use (as
+  create does for idempotency) joins that function's graph and is found again on later invocations. Without this,
+  a module imported late would load a second copy of, say, ``shortlinks.domain.errors``, whose exceptions escape
+  ``except ShortlinksError`` in the first copy: a 500 locally where Lambda answers 422.
 * **One invocation at a time.** An execution environment never runs two events at once, and the handlers rely on
   it: Powertools' resolver keeps the current event in class-level state shared by every resolver in the process,
   and the function's environment must be in ``os.environ`` while it runs. So invocations take turns.
@@ -24,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from local.gateway import ACCOUNT_ID
@@ -62,6 +68,8 @@ class LocalFunction:
     name: str
     handler: Handler = field(repr=False)
     environment: Mapping[str, str | None] = field(repr=False)
+    package: str
+    modules: dict[str, ModuleType] = field(repr=False)  # this function's own copy of its package's modules
     memory_size: int
     timeout: int
     region: str
@@ -69,7 +77,7 @@ class LocalFunction:
 
     def invoke(self, event: dict[str, Any], request_id: str) -> Any:
         """Run the handler on ``event`` as Lambda would: its environment, a fresh context, one at a time."""
-        with _INVOCATION_LOCK, environment_set(self.environment):
+        with _INVOCATION_LOCK, environment_set(self.environment), _module_graph(self.package, self.modules):
             started = time.monotonic()
             try:
                 return self.handler(event, self.context(request_id))
@@ -111,7 +119,8 @@ def load_function(
     code_dir = str(code_uri)
     if code_dir not in sys.path:
         sys.path.insert(0, code_dir)
-    with _INVOCATION_LOCK, environment_set(environment), _fresh_package(module_name.partition(".")[0]):
+    package, modules = module_name.partition(".")[0], dict[str, ModuleType]()
+    with _INVOCATION_LOCK, environment_set(environment), _module_graph(package, modules):
         module = importlib.import_module(module_name)
     entry_point = getattr(module, attribute, None)
     if not callable(entry_point):
@@ -120,6 +129,8 @@ def load_function(
         name=name,
         handler=entry_point,
         environment=dict(environment),
+        package=package,
+        modules=modules,
         memory_size=memory_size,
         timeout=timeout,
         region=region,
@@ -147,20 +158,21 @@ def _apply(variables: Mapping[str, str | None]) -> None:
 
 
 @contextmanager
-def _fresh_package(package: str) -> Iterator[None]:
-    """Import ``package`` anew inside the block, and leave ``sys.modules`` as it was found afterwards.
+def _module_graph(package: str, modules: dict[str, ModuleType]) -> Iterator[None]:
+    """Inside the block, ``package``'s modules in ``sys.modules`` are exactly ``modules`` (empty: a cold start).
 
-    The modules imported in the block stay alive through the handler that references them; they are only
-    taken out of ``sys.modules`` so the next function gets its own copy.
+    Whatever of ``package`` the block imports is added to ``modules``; afterwards ``sys.modules`` is as it was
+    found, so the next function sees its own graph.
     """
 
     def ours(module: str) -> bool:
         return module == package or module.startswith(f"{package}.")
 
     saved = {module: sys.modules.pop(module) for module in list(sys.modules) if ours(module)}
+    sys.modules.update(modules)
     try:
         yield
     finally:
         for module in [m for m in sys.modules if ours(m)]:
-            del sys.modules[module]
+            modules[module] = sys.modules.pop(module)
         sys.modules.update(saved)

@@ -21,12 +21,13 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Self
 
+from botocore.exceptions import BotoCoreError, ClientError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.admin_key import BOOTSTRAP_ADMIN_KEY_VARIABLE, ensure_admin_key
 from local.default_domain import ensure_default_domain
-from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
+from local.dynamodb import DynamoDBUnreachable, EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.functions import LocalFunction, environment_set, load_function
 from local.gateway import (
     MAX_BODY_BYTES,
@@ -48,11 +49,14 @@ from local.template import (
     resolve_environment,
     routes,
 )
+from shortlinks.domain.errors import StorageUnavailable
+from shortlinks.storage import budget as store_budget
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_TABLE_NAME = "shortlinks-local"
 DEFAULT_REGION = "us-east-1"
+STORE_SETUP_SECONDS = 5.0  # the admin key and default domain, after the table answered: well under `make run`'s 10 s
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 log = logging.getLogger("local")
@@ -228,13 +232,17 @@ class LocalServer:
                 self._embedded = EmbeddedDynamoDB()
                 self._embedded.start()
             keys = {k: v for k, v in credentials.items() if v is not None}
-            ensure_table(dynamodb_client(self.dynamodb_endpoint, region, keys), self.table_name)
             base_environment = self._local_environment(region, credentials)
-            with environment_set(base_environment):  # the storage adapter's client reads region and credentials
-                endpoint, chosen = self.dynamodb_endpoint, self._chosen_admin_key
-                self.admin_key = ensure_admin_key(self.table_name, region, endpoint, chosen)
-                short_base = str(base_environment.get("SHORT_BASE_URL") or self.url)
-                ensure_default_domain(self.table_name, region, endpoint, short_base)
+            endpoint, chosen = self.dynamodb_endpoint, self._chosen_admin_key
+            try:
+                ensure_table(dynamodb_client(endpoint, region, keys), self.table_name)
+                # The storage adapter's client reads region and credentials; its calls share one short budget.
+                with environment_set(base_environment), store_budget.limited(STORE_SETUP_SECONDS):
+                    self.admin_key = ensure_admin_key(self.table_name, region, endpoint, chosen)
+                    short_base = str(base_environment.get("SHORT_BASE_URL") or self.url)
+                    ensure_default_domain(self.table_name, region, endpoint, short_base)
+            except (BotoCoreError, ClientError, StorageUnavailable) as exc:
+                raise DynamoDBUnreachable.at(endpoint, exc) from None
             specs = function_specs(self._template)
             needed = [route.function for route in self._routes]
             needed += [route.authorizer.function for route in self._routes if route.authorizer is not None]

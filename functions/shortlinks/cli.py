@@ -22,9 +22,11 @@ from shortlinks.domain.domains import ShortDomain, list_domains, register_domain
 from shortlinks.domain.errors import ShortlinksError
 from shortlinks.domain.keys import MAX_CREATE_RATE_LIMIT, MAX_KEY_NAME_LENGTH, ApiKey, create_key, list_keys, revoke_key
 from shortlinks.domain.links import REDIRECT_TYPES, utc_now
+from shortlinks.storage import budget as store_budget
 from shortlinks.storage.api_keys import DynamoKeyRepository
 from shortlinks.storage.domains import DynamoDomainRepository
 
+COMMAND_SECONDS = 10.0  # every store call of one command shares this
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
@@ -38,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if settings.dynamodb_endpoint and not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
         os.environ.update(_DUMMY_CREDENTIALS)  # botocore reads credentials from the process environment
+    with store_budget.limited(COMMAND_SECONDS):  # a store that hangs gets one clear line, not a long wait
+        return _run(arguments, settings)
+
+
+def _run(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.topic == "domains":
         return _domains(arguments, settings)
     repository = DynamoKeyRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)

@@ -5,7 +5,8 @@ own deadline (``context.get_remaining_time_in_millis()``), and every store call 
 hooks on each botocore client enforce it:
 
 * ``before-send``: an attempt starts only when at least ``CONNECT_TIMEOUT_SECONDS`` of the budget is left (so
-  even a connection that never completes cannot overrun it), and its read timeout is what is left.
+  even a connection that never completes cannot overrun it), and its read timeout is what is left (at most
+  ``DEFAULT_SECONDS``).
 * ``needs-retry``: our retry policy replaces botocore's (whose clients are built with a single attempt): a
   throttled, 5xx or dropped attempt is retried after a short jittered back-off, at most ``MAX_ATTEMPTS`` times in
   all, and only while the back-off still leaves room for another attempt.
@@ -25,13 +26,13 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ConnectionError, HTTPClientError, ReadTimeoutError
 
 MARGIN_SECONDS = 0.6  # left for the handler to answer 503 (and Lambda to return it) after the last store call
 CONNECT_TIMEOUT_SECONDS = 0.5  # DynamoDB in the same Region connects in milliseconds; a SYN lost 0.5 s is down
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.05  # full jitter: attempt n waits up to 0.05 * 2**(n-1) s
-DEFAULT_SECONDS = 5.0  # one store call made outside any invocation
+DEFAULT_SECONDS = 5.0  # the longest any one attempt may wait for an answer, and a call's budget outside invocations
 COLD_START_SECONDS = 1.5  # what a cold start may spend loading what it can also load on the first request
 
 # Errors worth another attempt: DynamoDB's throttling and its own transient failures.
@@ -126,7 +127,7 @@ def _before_send(request: Any, **_: Any) -> None:
         raise BudgetSpent(remaining_ms=max(0, int(remaining * 1000)))
     context = getattr(request, "context", None)
     if isinstance(context, dict):
-        context["read_timeout"] = remaining
+        context["read_timeout"] = min(remaining, DEFAULT_SECONDS)
 
 
 def _needs_retry(
@@ -143,10 +144,10 @@ def _needs_retry(
 
 def _retryable(response: Any, caught_exception: BaseException | None) -> bool:
     if caught_exception is not None:
-        # Refused, reset or dropped connections are worth another try; a read timeout has spent the budget.
-        return isinstance(caught_exception, (ConnectionError, HTTPClientError)) and not isinstance(
-            caught_exception, BudgetSpent
-        )
+        # Refused, reset or dropped connections are worth another try; a read timeout has spent its time already.
+        if isinstance(caught_exception, (BudgetSpent, ReadTimeoutError)):
+            return False
+        return isinstance(caught_exception, (ConnectionError, HTTPClientError))
     if response is None:
         return False
     http, parsed = response
