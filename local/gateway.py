@@ -171,7 +171,8 @@ def http_response(result: Any, request_id: str) -> Response:
         except TypeError as exc:
             raise MalformedResult(f"the result is not JSON: {exc}") from None
     status = result["statusCode"]
-    if isinstance(status, bool) or not isinstance(status, int | str) or not str(status).isdigit():
+    digits = str(status)
+    if isinstance(status, bool) or not isinstance(status, int | str) or not (digits.isascii() and digits.isdigit()):
         raise MalformedResult(f"statusCode must be a number, not {status!r}")
     if not 100 <= int(status) <= 599:
         raise MalformedResult(f"statusCode {status} is not an HTTP status")

@@ -361,7 +361,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log.setLevel(logging.INFO)
     port = os.environ.get("PORT") or str(DEFAULT_PORT)
-    if not port.isdigit():
+    if not (port.isascii() and port.isdigit()):
         raise SystemExit(f"python -m local: PORT must be a port number, not {port!r}")
     server = LocalServer(
         os.environ.get("HOST") or DEFAULT_HOST,

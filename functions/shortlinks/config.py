@@ -21,6 +21,7 @@ class Settings:
     code_length: int = 7
     permanent_redirect_max_age: int = 300
     temporary_redirect_max_age: int = 0
+    hsts_max_age: int = 31536000  # Strict-Transport-Security on https short domains (the redirect); 0: none
     blocked_hosts: frozenset[str] = frozenset()  # more hosts refused as destinations (other short domains)
     allow_anonymous_create: bool = False  # POST /v1/links without an API key (such links have no owner)
     default_create_rate_limit: int = 60  # links a key may create per minute, unless its record says otherwise
@@ -47,6 +48,7 @@ class Settings:
             code_length=_int(env, "CODE_LENGTH", 7, 5, 32),
             permanent_redirect_max_age=_int(env, "PERMANENT_REDIRECT_MAX_AGE", 300, 0, 86400),
             temporary_redirect_max_age=_int(env, "TEMPORARY_REDIRECT_MAX_AGE", 0, 0, 86400),
+            hsts_max_age=_int(env, "HSTS_MAX_AGE", 31536000, 0, 63072000),
             allow_anonymous_create=_bool(env, "ALLOW_ANONYMOUS_CREATE", default=False),
             default_create_rate_limit=_int(env, "CREATE_RATE_LIMIT_PER_MINUTE", 60, 1, 100000),
             auth_cache_seconds=_int(env, "AUTH_CACHE_SECONDS", 60, 0, 3600),
@@ -68,7 +70,8 @@ class Settings:
         return f"{self.short_base(request_host)}/{code}"
 
     def own_hosts(self, request_host: str) -> frozenset[str]:
-        """Hosts that must never be a destination: every name this service answers on."""
+        """Hosts that must never be a destination: every name this service answers on, as written (the URL rules
+        compare them with a destination's host once both are canonical: ``127.1`` is ``127.0.0.1``)."""
         return self.blocked_hosts | {self.short_domain(request_host), bare_host(request_host)} - {""}
 
 

@@ -54,7 +54,18 @@ def repository() -> DynamoDomainRepository:
     return DynamoDomainRepository(TABLE_NAME, REGION)
 
 
-def put_request(host: str, body: object, caller: dict[str, Any] = ADMIN) -> dict[str, Any]:
+# A PUT body names every setting: these are the ones a new domain takes when it wants nothing special.
+DEFAULTS: dict[str, object] = {
+    "base_url": None,
+    "default_redirect_type": 302,
+    "root_url": None,
+    "not_found_url": None,
+    "allowed_keys": None,
+    "is_default": False,
+}
+
+
+def put_request(host: str, body: object = DEFAULTS, caller: dict[str, Any] = ADMIN) -> dict[str, Any]:
     return as_caller(load_event("put_domain", path_parameters={"domain": host}, body=body), caller)
 
 
@@ -215,9 +226,9 @@ def test_an_admin_registers_a_domain_and_reads_it_back(domains: LambdaFunction) 
 
 
 def test_replacing_a_domain_keeps_its_creation_time(domains: LambdaFunction) -> None:
-    first = domains(put_request("care.link", {})).json()
+    first = domains(put_request("care.link")).json()
 
-    second = domains(put_request("care.link", {"default_redirect_type": 301, "allowed_keys": None})).json()
+    second = domains(put_request("care.link", DEFAULTS | {"default_redirect_type": 301})).json()
 
     assert second["created_at"] == first["created_at"]
     assert (second["default_redirect_type"], second["allowed_keys"], second["is_default"]) == (301, None, True)
@@ -226,14 +237,14 @@ def test_replacing_a_domain_keeps_its_creation_time(domains: LambdaFunction) -> 
 @pytest.mark.parametrize(
     ("host", "body", "status", "code"),
     [
-        ("care.link", {"root_url": "https://care.link/"}, 422, "url_is_short_link"),
-        ("care.link", {"not_found_url": "https://sho.rt/x"}, 422, "url_is_short_link"),  # the API's own host
-        ("care.link", {"base_url": "https://give.link"}, 422, "invalid_domain"),
-        ("care.link", {"default_redirect_type": 303}, 422, "invalid_domain"),
-        ("care.link", {"allowed_keys": []}, 422, "invalid_domain"),
-        ("care.link", {"colour": "blue"}, 422, "validation_error"),
-        ("care.link", {"is_default": "yes"}, 422, "validation_error"),
-        ("care link", {}, 422, "invalid_domain"),
+        ("care.link", DEFAULTS | {"root_url": "https://care.link/"}, 422, "url_is_short_link"),
+        ("care.link", DEFAULTS | {"not_found_url": "https://sho.rt/x"}, 422, "url_is_short_link"),  # the API's host
+        ("care.link", DEFAULTS | {"base_url": "https://give.link"}, 422, "invalid_domain"),
+        ("care.link", DEFAULTS | {"default_redirect_type": 303}, 422, "invalid_domain"),
+        ("care.link", DEFAULTS | {"allowed_keys": []}, 422, "invalid_domain"),
+        ("care.link", DEFAULTS | {"colour": "blue"}, 422, "validation_error"),
+        ("care.link", DEFAULTS | {"is_default": "yes"}, 422, "validation_error"),
+        ("care link", DEFAULTS, 422, "invalid_domain"),
     ],
 )
 def test_a_bad_domain_is_refused_and_nothing_is_stored(
@@ -244,9 +255,9 @@ def test_a_bad_domain_is_refused_and_nothing_is_stored(
 
 
 def test_a_domain_may_not_send_visitors_to_another_registered_domain(domains: LambdaFunction) -> None:
-    domains(put_request("give.link", {}))
+    domains(put_request("give.link"))
 
-    response = domains(put_request("care.link", {"root_url": "https://give.link/"}))
+    response = domains(put_request("care.link", DEFAULTS | {"root_url": "https://give.link/"}))
 
     assert_error(response, 422, "url_is_short_link")
 
@@ -257,7 +268,7 @@ def test_getting_or_removing_an_unknown_domain_is_404(domains: LambdaFunction) -
 
 
 def test_a_domain_without_links_is_removed(domains: LambdaFunction, store: LinkStore) -> None:
-    domains(put_request("care.link", {}))
+    domains(put_request("care.link"))
 
     response = domains(remove_request("care.link"))
 
@@ -268,7 +279,7 @@ def test_a_domain_without_links_is_removed(domains: LambdaFunction, store: LinkS
 
 def test_a_domain_with_links_is_removed_only_when_forced(domains: LambdaFunction, store: LinkStore) -> None:
     # GIVEN a registered domain with a link
-    domains(put_request("care.link", {}))
+    domains(put_request("care.link"))
     store.add("help", domain="care.link")
 
     # WHEN it is removed without force THEN it is refused and stays
@@ -284,7 +295,7 @@ def test_a_domain_with_links_is_removed_only_when_forced(domains: LambdaFunction
 
 
 def test_force_must_be_true_or_false(domains: LambdaFunction) -> None:
-    domains(put_request("care.link", {}))
+    domains(put_request("care.link"))
 
     assert_error(
         domains(remove_request("care.link") | {"queryStringParameters": {"force": "1"}}), 422, "validation_error"
@@ -296,7 +307,7 @@ def test_force_must_be_true_or_false(domains: LambdaFunction) -> None:
     [
         lambda caller: as_caller(load_event("list_domains"), caller),
         lambda caller: get_request("care.link", caller),
-        lambda caller: put_request("care.link", {}, caller),
+        lambda caller: put_request("care.link", DEFAULTS, caller),
         lambda caller: remove_request("care.link", force=True, caller=caller),
     ],
     ids=["list", "get", "put", "remove"],
@@ -327,8 +338,8 @@ def test_the_domains_function_makes_exactly_the_calls_its_policy_allows(
 ) -> None:
     store.add("help", domain="care.link")
     with recording_dynamodb_calls() as calls:
-        domains(put_request("give.link", {}))
-        domains(put_request("care.link", {"is_default": True}))
+        domains(put_request("give.link"))
+        domains(put_request("care.link", DEFAULTS | {"is_default": True}))
         domains(load_event("list_domains"))
         domains(get_request("care.link"))
         domains(remove_request("care.link", force=True))

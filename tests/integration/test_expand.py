@@ -143,12 +143,26 @@ def test_a_deleted_link_is_shown_as_deleted_without_its_old_destination(
     assert (owner.json()["status"], owner.json()["url"]) == ("deleted", DESTINATION)  # the owner keeps its record
 
 
-def test_a_disabled_link_is_shown_as_disabled(expand: LambdaFunction, store: LinkStore) -> None:
+def test_a_disabled_link_is_shown_as_disabled_without_its_destination(expand: LambdaFunction, store: LinkStore) -> None:
+    # GIVEN a member's disabled link (disabled, perhaps, because of where it led)
     store.add("off1234", DESTINATION, owner=MEMBER_ID, state=LinkState.DISABLED)
 
-    response = ask(expand, {"code": "off1234"})
+    # WHEN anyone, another member, and its owner expand it
+    anyone = ask(expand, {"code": "off1234"})
+    other = ask(expand, {"code": "off1234"}, OTHER_MEMBER)
+    owner = ask(expand, {"code": "off1234"}, MEMBER)
 
-    assert (response.json()["status"], response.json()["url"]) == ("disabled", DESTINATION)
+    # THEN only the owner sees where it led; the others learn that it is disabled
+    assert anyone.status == 200, anyone.body
+    assert anyone.json() == {
+        "code": "off1234",
+        "domain": "sho.rt",
+        "short_url": "https://sho.rt/off1234",
+        "url": None,
+        "status": "disabled",
+    }
+    assert other.json() == anyone.json()
+    assert (owner.json()["status"], owner.json()["url"]) == ("disabled", DESTINATION)
 
 
 def test_an_invalid_key_is_refused_even_though_expand_is_public(expand: LambdaFunction, store: LinkStore) -> None:
@@ -254,7 +268,6 @@ def test_a_short_url_on_another_host_is_not_ours(expand: LambdaFunction, short_u
         "",
         "utm_source=x",
         "url=https%3A%2F%2Fsho.rt%2FAbC1234&code=AbC1234",
-        {"url": "ftp://sho.rt/AbC1234"},
         {"url": "https://sho.rt/" + "a" * 2100},
     ],
 )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from enum import Enum
+from typing import Literal, Protocol
 
 from shortlinks.domain.access import Principal
 from shortlinks.domain.errors import DomainInUse, DomainNotAllowed, InvalidDomain, InvalidUrl, UnknownDomain
@@ -102,14 +103,41 @@ class DomainRegistry:
 
 
 def check_host(host: str) -> str:
-    """A short domain's host: lower-case, no scheme, port or path; internationalised names as punycode."""
-    from shortlinks.domain.urls import normalise_destination
+    """A short domain's host as it is stored and looked up: lower case, no scheme, port or path, one trailing dot
+    dropped, internationalised names as IDNA 2008 punycode, an IPv4 address as a dotted quad (``canonical_host``).
+    ``InvalidDomain`` when it is not such a host name."""
+    from shortlinks.domain.urls import canonical_host
 
-    candidate = host.strip().lower()
+    candidate = host.strip()
     if not candidate or "/" in candidate or ":" in candidate or "@" in candidate or len(candidate) > 253:
         raise InvalidDomain(f"{host[:100]!r} is not a host name such as care.link")
-    normalised = normalise_destination(f"https://{candidate}/")
-    return normalised.removeprefix("https://").removesuffix("/")
+    try:
+        return canonical_host(candidate)
+    except InvalidUrl as error:
+        raise InvalidDomain(f"{host[:100]!r} is not a host name such as care.link: {error.message}") from None
+
+
+class Unchanged(Enum):
+    """The type of ``UNCHANGED`` (an enum of one, so type checkers narrow ``is UNCHANGED``)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED: Literal[Unchanged.UNCHANGED] = Unchanged.UNCHANGED
+"""A field a ``DomainChanges`` leaves as it is (``None`` is a value: it clears the field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DomainChanges:
+    """What a PATCH changes: only the fields not ``UNCHANGED``. ``None`` means what it means at registration:
+    ``base_url`` back to ``https://<host>``, no ``root_url`` or ``not_found_url``, ``allowed_keys`` every key."""
+
+    base_url: str | Unchanged | None = UNCHANGED
+    default_redirect_type: int | Unchanged = UNCHANGED
+    root_url: str | Unchanged | None = UNCHANGED
+    not_found_url: str | Unchanged | None = UNCHANGED
+    allowed_keys: Iterable[str] | Unchanged | None = UNCHANGED
+    is_default: bool | Unchanged = UNCHANGED
 
 
 def register_domain(
@@ -125,29 +153,73 @@ def register_domain(
     now: datetime,
     own_hosts: Collection[str] = (),
 ) -> ShortDomain:
-    """Register ``host``, or replace its settings (keeping its ``created_at``); returns what was stored.
+    """Register ``host``, or replace all its settings (keeping its ``created_at``); returns what was stored.
 
     ``root_url`` and ``not_found_url`` may not point at any registered domain, this one included, nor at
     ``own_hosts`` (the other names the service answers on): either would redirect to ourselves. The first domain
     registered becomes the default. The default domain stays the default when its settings are replaced, whatever
     ``is_default`` says: the default moves only by making another domain the default.
     """
-    host = _host_name(host)
-    if default_redirect_type not in REDIRECT_TYPES:
+    every_field = DomainChanges(
+        base_url=base_url,
+        default_redirect_type=default_redirect_type,
+        root_url=root_url,
+        not_found_url=not_found_url,
+        allowed_keys=allowed_keys,
+        is_default=is_default,
+    )
+    return _save(repository, check_host(host), every_field, now=now, own_hosts=own_hosts, must_exist=False)
+
+
+def update_domain(
+    repository: DomainRepository,
+    host: str,
+    changes: DomainChanges,
+    *,
+    now: datetime,
+    own_hosts: Collection[str] = (),
+) -> ShortDomain:
+    """Change only the settings ``changes`` gives of the registered domain ``host``, with ``register_domain``'s
+    rules for each; ``UnknownDomain`` when it is not registered (or ``host`` is not a host name)."""
+    return _save(repository, _registered_name(host), changes, now=now, own_hosts=own_hosts, must_exist=True)
+
+
+def _save(
+    repository: DomainRepository,
+    host: str,
+    changes: DomainChanges,
+    *,
+    now: datetime,
+    own_hosts: Collection[str],
+    must_exist: bool,
+) -> ShortDomain:
+    registered = {domain.host: domain for domain in repository.list_all()}
+    # A PATCH reads its domain strongly consistently: the registry's Query may not show a domain just registered.
+    existing = repository.get(host) if must_exist else registered.get(host)
+    if existing is None and must_exist:
+        raise UnknownDomain.named(host)
+    redirect_type = changes.default_redirect_type
+    if redirect_type is not UNCHANGED and redirect_type not in REDIRECT_TYPES:
         allowed = ", ".join(str(status) for status in REDIRECT_TYPES)
         raise InvalidDomain(f"default_redirect_type must be one of {allowed}")
-    registered = {domain.host: domain for domain in repository.list_all()}
     loop_hosts = frozenset(own_hosts) | registered.keys() | {host}
-    existing = registered.get(host)
-    domain = ShortDomain(
-        host=host,
-        base_url=_base_url(base_url, host),
-        default_redirect_type=default_redirect_type,
-        root_url=_destination("root_url", root_url, loop_hosts),
-        not_found_url=_destination("not_found_url", not_found_url, loop_hosts),
-        allowed_keys=_allowed_keys(allowed_keys),
-        is_default=is_default or not (registered.keys() - {host}) or (existing is not None and existing.is_default),
-        created_at=existing.created_at if existing is not None and existing.created_at else now,
+    domain = existing or ShortDomain(host=host, base_url=f"https://{host}")
+    if changes.base_url is not UNCHANGED:
+        domain = replace(domain, base_url=_base_url(changes.base_url, host))
+    if redirect_type is not UNCHANGED:
+        domain = replace(domain, default_redirect_type=redirect_type)
+    if changes.root_url is not UNCHANGED:
+        domain = replace(domain, root_url=_destination("root_url", changes.root_url, loop_hosts))
+    if changes.not_found_url is not UNCHANGED:
+        domain = replace(domain, not_found_url=_destination("not_found_url", changes.not_found_url, loop_hosts))
+    if changes.allowed_keys is not UNCHANGED:
+        domain = replace(domain, allowed_keys=_allowed_keys(changes.allowed_keys))
+    # The first domain is the default, and the default stays so until another domain takes over.
+    only_domain = not (registered.keys() - {host})
+    domain = replace(
+        domain,
+        is_default=changes.is_default is True or only_domain or domain.is_default,
+        created_at=domain.created_at or now,
     )
     repository.put(domain)
     return domain
@@ -185,17 +257,9 @@ def remove_domain(repository: DomainRepository, host: str, *, force: bool, now: 
     return tombstoned
 
 
-def _host_name(host: str) -> str:
-    """``check_host``, with every refusal as ``InvalidDomain`` (it lets the URL rules' own errors through)."""
-    try:
-        return check_host(host)
-    except InvalidUrl as error:
-        raise InvalidDomain(f"{host[:100]!r} is not a host name such as care.link: {error.message}") from None
-
-
 def _registered_name(host: str) -> str:
     try:
-        return _host_name(host)
+        return check_host(host)
     except InvalidDomain:
         raise UnknownDomain.named(host) from None
 
@@ -221,12 +285,22 @@ def _base_url(raw: str | None, host: str) -> str:
         or parts.query
         or parts.fragment
         or candidate.endswith(("?", "#"))
-        or (parts.hostname or "").rstrip(".") != host
+        or not _is_host(parts.hostname or "", host)
         or (port is not None and not 0 < port <= 65535)
         or parts.netloc.endswith(":")
     ):
         raise InvalidDomain(f"base_url must be http(s)://{host} with at most a port after it, not {raw[:100]!r}")
     return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _is_host(written: str, host: str) -> bool:
+    """Whether ``written`` is another spelling of ``host`` (``Care.Link.``, ``0x7f000001`` for ``127.0.0.1``)."""
+    from shortlinks.domain.urls import canonical_host
+
+    try:
+        return canonical_host(written) == host
+    except InvalidUrl:
+        return False
 
 
 def _destination(field: str, raw: str | None, loop_hosts: frozenset[str]) -> str | None:

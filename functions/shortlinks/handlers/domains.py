@@ -1,6 +1,7 @@
 """Short domains, for admin keys: ``GET /v1/domains`` (list), ``GET /v1/domains/{domain}``, ``PUT
-/v1/domains/{domain}`` (register, or replace its settings) and ``DELETE /v1/domains/{domain}`` (``?force=true``
-to remove one that still has links, leaving them as tombstones)."""
+/v1/domains/{domain}`` (register, or replace all its settings), ``PATCH /v1/domains/{domain}`` (change some of a
+registered domain's settings) and ``DELETE /v1/domains/{domain}`` (``?force=true`` to remove one that still has
+links, leaving them as tombstones)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
-from shortlinks.domain.domains import get_domain, list_domains, register_domain, remove_domain
+from shortlinks.domain.domains import get_domain, list_domains, register_domain, remove_domain, update_domain
 from shortlinks.domain.links import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.schemas.domains import DomainListResponse, DomainResponse, PutDomainRequest
+from shortlinks.schemas.domains import DomainListResponse, DomainResponse, PatchDomainRequest, PutDomainRequest
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.domains import DynamoDomainRepository
 from shortlinks.web.api import (
@@ -68,6 +69,21 @@ def put_route(event: dict[str, Any]) -> JsonResponse:
     return JsonResponse(200, DomainResponse.of(domain).model_dump_json())
 
 
+def patch_route(event: dict[str, Any]) -> JsonResponse:
+    admin = require_admin(event)
+    changes = parse_body(event, PatchDomainRequest).to_changes()
+    domain = update_domain(
+        repository,
+        path_parameter(event, "domain"),
+        changes,
+        now=utc_now(),
+        own_hosts=settings.own_hosts(request_host(event)),
+    )
+    metrics.add_metric(name="DomainsPatched", unit=MetricUnit.Count, value=1)
+    logger.info("domain changed", extra={"domain": domain.host, "is_default": domain.is_default, "by": admin.key_id})
+    return JsonResponse(200, DomainResponse.of(domain).model_dump_json())
+
+
 def remove_route(event: dict[str, Any]) -> JsonResponse:
     admin = require_admin(event)
     host = path_parameter(event, "domain")
@@ -92,6 +108,7 @@ _serve = json_endpoint(
             "GET /v1/domains": list_route,
             "GET /v1/domains/{domain}": get_route,
             "PUT /v1/domains/{domain}": put_route,
+            "PATCH /v1/domains/{domain}": patch_route,
             "DELETE /v1/domains/{domain}": remove_route,
         }
     )

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, bare_host
-from shortlinks.domain.errors import InvalidDomain, InvalidUrl, LinkNotFound, NotOurShortUrl, UnknownDomain
+from shortlinks.domain.errors import InvalidDomain, LinkNotFound, NotOurShortUrl, UnknownDomain
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link
-from shortlinks.domain.urls import MAX_URL_LENGTH
+from shortlinks.domain.urls import MAX_URL_LENGTH, with_web_scheme
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
 from shortlinks.storage.budget import within_budget
@@ -42,7 +42,7 @@ def expand(event: dict[str, Any]) -> JsonResponse:
         url_host, code = _parts_of(url)
         try:
             short_domain = domains.named(url_host, host)
-        except (UnknownDomain, InvalidDomain, InvalidUrl):  # another service's link: expanding those is planned
+        except (UnknownDomain, InvalidDomain):  # another service's link: expanding those is planned
             raise NotOurShortUrl.on(url_host, "the registered short domains") from None
     else:
         short_domain = domains.named(_bounded_domain(event), host)
@@ -64,10 +64,11 @@ def _bounded_domain(event: dict[str, Any]) -> str | None:
 
 
 def _parts_of(short_url: str) -> tuple[str, str]:
-    """The host and code of a short URL (``care.link/help`` or ``https://care.link/help``)."""
+    """The host and code of a short URL (``care.link/help`` or ``https://care.link/help``); ``UnsupportedScheme``
+    for any scheme but http(s) (``javascript:``, ``data:``), as a destination would get."""
     if len(short_url) > MAX_URL_LENGTH:
         raise BadRequest.invalid([{"field": "url", "message": f"at most {MAX_URL_LENGTH} characters"}])
-    candidate = short_url if "://" in short_url else f"https://{short_url}"
+    candidate = with_web_scheme(short_url)
     try:
         parts = urlsplit(candidate)
         host = bare_host(parts.netloc.rpartition("@")[2])

@@ -6,6 +6,7 @@ change only their own links (another key's link answers 404, as if it did not ex
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -138,11 +139,16 @@ def _owner_filter(event: dict[str, Any]) -> str | None:
     return _bounded(event, "owner", 64)
 
 
+# Not str.isdigit(): it also accepts "²" and "①", which int() then refuses (a 500), and other scripts' digits.
+# Bounded, as int() refuses strings of more than 4,300 digits.
+_ASCII_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
 def _limit(event: dict[str, Any]) -> int:
     raw = query_parameter(event, "limit")
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not _ASCII_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise BadRequest.invalid([{"field": "limit", "message": f"a whole number from 1 to {MAX_PAGE_SIZE}"}])
     return int(raw)
 
@@ -164,7 +170,7 @@ def _if_match(event: dict[str, Any]) -> int | None:
     if raw is None:
         return None
     version = raw.strip().removeprefix("W/").strip('"')
-    if not version.isdigit() or len(version) > 12:
+    if not _ASCII_NUMBER.fullmatch(version):
         raise BadRequest.invalid([{"field": "If-Match", "message": 'an ETag from a read, e.g. "3"'}])
     return int(version)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, bare_host
+from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
@@ -71,21 +72,21 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             target = resolve_target(repository, domain, code, utc_now())
     except LinkNotFound as error:
         if short_domain is not None and short_domain.not_found_url is not None and code:
-            response = _redirect(302, short_domain.not_found_url, cacheable=False)
+            response = _redirect(302, short_domain.not_found_url, cacheable=False, short_domain=short_domain)
         else:
-            response = _refusal(error, headers.get("accept", ""))
+            response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
         metrics.add_metric(name="LinkMissed", unit=MetricUnit.Count, value=1)
     except LinkGone as error:
-        response = _refusal(error, headers.get("accept", ""))
+        response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
         metrics.add_metric(name="LinkGone", unit=MetricUnit.Count, value=1)
     except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
         logger.warning("redirect failed", extra={"code": code, "error": error.code})
-        response = _refusal(error, headers.get("accept", ""))
+        response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
         response["headers"]["Retry-After"] = str(getattr(error, "retry_after", 1))
         metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
-        response = _redirect(target.redirect_type, location)
+        response = _redirect(target.redirect_type, location, short_domain=short_domain)
         metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
     _record_click(event, method, code, domain, response["statusCode"], headers)
@@ -94,7 +95,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return response
 
 
-def _redirect(status: int, location: str, *, cacheable: bool = True) -> dict[str, Any]:
+def _redirect(
+    status: int, location: str, *, cacheable: bool = True, short_domain: ShortDomain | None = None
+) -> dict[str, Any]:
     if not cacheable:  # a domain's not-found page: the code may be created any moment
         cache = NO_STORE
     elif status in PERMANENT_REDIRECT_TYPES:
@@ -109,24 +112,35 @@ def _redirect(status: int, location: str, *, cacheable: bool = True) -> dict[str
             "Referrer-Policy": REFERRER_POLICY,
             "X-Robots-Tag": "noindex",
             "Content-Length": "0",
-        },
+        }
+        | _transport_security(short_domain),
         "body": "",
     }
 
 
-def _refusal(error: ShortlinksError, accept: str) -> dict[str, Any]:
+def _refusal(error: ShortlinksError, accept: str, *, short_domain: ShortDomain | None = None) -> dict[str, Any]:
     status = status_for(error)
     headers = {
         "Cache-Control": NO_STORE,
         "Referrer-Policy": REFERRER_POLICY,
         "X-Robots-Tag": "noindex",
         "X-Content-Type-Options": "nosniff",
-    }
+    } | _transport_security(short_domain)
     if wants_html(accept):
         headers |= {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP}
         return {"statusCode": status, "headers": headers, "body": error_page(status, error.code)}
     headers["Content-Type"] = JSON_CONTENT_TYPE
     return {"statusCode": status, "headers": headers, "body": error_body(error.code, error.message)}
+
+
+def _transport_security(short_domain: ShortDomain | None) -> dict[str, str]:
+    """``Strict-Transport-Security`` for a short domain whose links are written ``https://``, so a visitor who
+    later types ``http://`` is never redirected in the clear (``HSTS_MAX_AGE``; 0 sends none). Neither
+    ``includeSubDomains`` nor ``preload``: other hosts under a short domain may be someone else's, on plain
+    http."""
+    if short_domain is None or settings.hsts_max_age <= 0 or not short_domain.base_url.startswith("https://"):
+        return {}
+    return {"Strict-Transport-Security": f"max-age={settings.hsts_max_age}"}
 
 
 def _record_click(

@@ -101,13 +101,15 @@ class PublicLinkResponse(BaseModel):
     code: str
     domain: str
     short_url: str
-    url: str | None  # withheld once deleted: a tombstone no longer vouches for its old destination
+    # Withheld once deleted or disabled: the link no longer vouches for its destination (an owner may disable a link
+    # precisely because of where it led), and the redirect does not reveal it either.
+    url: str | None
     status: LinkStatus
 
     @classmethod
     def of(cls, link: Link, short_url: str, now: datetime) -> Self:
         status = link.status(now)
-        url = None if status is LinkStatus.DELETED else link.target.url
+        url = None if status in (LinkStatus.DELETED, LinkStatus.DISABLED) else link.target.url
         return cls(code=link.code, domain=link.domain, short_url=short_url, url=url, status=status)
 
 

@@ -58,7 +58,9 @@ class ShortDomains:
         return domain.short_url(code)
 
     def own_hosts(self, request_host: str) -> frozenset[str]:
-        """Destinations that would loop: every registered domain and every name this service answers on."""
+        """Destinations that would loop: every registered domain and every name this service answers on, as written
+        (``normalise_destination`` compares them canonically: ``127.1`` and ``[::ffff:127.0.0.1]`` are
+        ``127.0.0.1``)."""
         return self._settings.own_hosts(request_host) | self._registry.hosts()
 
 
