@@ -232,6 +232,11 @@ class RateLimited(ShortlinksError):
     def creating(cls, limit: int, retry_after: int) -> RateLimited:
         return cls(f"this key may create {limit} links a minute; retry in {retry_after} s", retry_after)
 
+    @classmethod
+    def expanding(cls, limit: int, retry_after: int) -> RateLimited:
+        message = f"at most {limit} expansions of other services' links a minute; retry in {retry_after} s"
+        return cls(message, retry_after)
+
 
 class InvalidKeySpec(ShortlinksError):
     """A new API key's name or rate limit breaks a rule (the key's own value is never the caller's to choose)."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from shortlinks.domain.links import HistoryEntry
 from shortlinks.domain.service import LinkChanges
-from shortlinks.schemas.links import LinkResponse, RedirectType, Tags, Title, Url, iso
+from shortlinks.schemas.links import LinkResponse, RedirectType, Rfc3339, Tags, Title, Url, iso
 
 
 class UpdateLinkRequest(BaseModel):
@@ -19,7 +19,7 @@ class UpdateLinkRequest(BaseModel):
     url: Url | None = None
     title: Title | None = None
     tags: Tags | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Rfc3339 | None = None
     redirect_type: RedirectType | None = None
     forward_query: bool | None = None
     disabled: bool | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus
 from shortlinks.domain.service import NewLink
@@ -18,6 +19,22 @@ Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=r"
 _Tag = Annotated[str, StringConstraints(max_length=64)]
 Tags = Annotated[list[_Tag], Field(max_length=MAX_TAGS)]
 RedirectType = Literal[301, 302, 307, 308]
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339_text(value: object) -> object:
+    """pydantic would also read a number, or a string of digits, as a Unix time: the API takes RFC 3339 only."""
+    if value is None:
+        return None
+    if not (isinstance(value, str) and _RFC3339.match(value)):
+        raise ValueError("an RFC 3339 date-time with an offset, e.g. 2027-01-31T12:00:00Z")
+    try:
+        return datetime.fromisoformat(value)  # strict mode takes a datetime once a validator has run
+    except ValueError:
+        raise ValueError("not a real date and time (month 1-12, day within the month, hour 0-23)") from None
+
+
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
 MAX_BULK_ITEMS = 100
 
 
@@ -30,7 +47,7 @@ class CreateLinkRequest(BaseModel):
     alias: _Alias | None = None
     redirect_type: RedirectType = 302
     forward_query: bool = True
-    expires_at: AwareDatetime | None = None
+    expires_at: Rfc3339 | None = None
     title: Title | None = None
     tags: Tags = Field(default_factory=list)
     reuse: bool = False

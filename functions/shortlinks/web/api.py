@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from shortlinks.domain.errors import ShortlinksError
 from shortlinks.observability import MetricUnit, logger, metrics
@@ -98,6 +99,10 @@ def parse_body[M: BaseModel](event: dict[str, Any], model: type[M], max_bytes: i
         raise BadRequest.too_large(max_bytes)
     if not data.strip():
         raise BadRequest.malformed_json("the body is empty")
+    try:
+        from_json(data, allow_inf_nan=False)  # NaN and Infinity are not JSON, though pydantic's own parse allows them
+    except ValueError as exc:
+        raise BadRequest.malformed_json(str(exc)) from None
     try:
         return model.model_validate_json(data)
     except ValidationError as exc:
