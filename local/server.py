@@ -56,6 +56,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_TABLE_NAME = "shortlinks-local"
 DEFAULT_REGION = "us-east-1"
+_SHELL_OVERRIDES = ("AUTH_CACHE_SECONDS", "EXPANDER_ALLOWED_ADDRESSES", "EXPANDER_RESOLVE_NAMES", "EXPANDER_ENABLED")
 STORE_SETUP_SECONDS = 5.0  # the admin key and default domain, after the table answered: well under `make run`'s 10 s
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
@@ -316,8 +317,9 @@ class LocalServer:
             # Locally a domain registered with PUT /v1/domains should answer at once, not a minute later.
             "DOMAIN_CACHE_SECONDS": os.environ.get("DOMAIN_CACHE_SECONDS") or "1",
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
-            # Set in your shell, it wins over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once).
-            **({"AUTH_CACHE_SECONDS": cache} if (cache := os.environ.get("AUTH_CACHE_SECONDS")) else {}),
+            # Set in your shell, these win over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once;
+            # EXPANDER_ALLOWED_ADDRESSES=127.0.0.1:8000: the expander may follow links to a server of yours).
+            **{name: value for name in _SHELL_OVERRIDES if (value := os.environ.get(name))},
         }
 
     def _load(self, spec: FunctionSpec, region: str, local_environment: Mapping[str, str | None]) -> LocalFunction:

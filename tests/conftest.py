@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 import pytest
+
+# Network in tests is loopback only: the expander resolves no host name anywhere in the suite (the local servers
+# the end-to-end tests start inherit this too). Tests reach their own servers by IP literal.
+os.environ["EXPANDER_RESOLVE_NAMES"] = "false"
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -27,6 +27,14 @@ class Settings:
     default_create_rate_limit: int = 60  # links a key may create per minute, unless its record says otherwise
     auth_cache_seconds: int = 60  # how long the authorizer trusts what it read about a key
     domain_cache_seconds: int = 60  # how long a function trusts its copy of the domain registry
+    # The expander (GET /v1/expand of other services' links).
+    expander_enabled: bool = True
+    expander_allowed_addresses: str = ""  # exact ip:port pairs the guard lets through (tests, make run); never in prod
+    expander_resolve_names: bool = True  # false: IP literals only, no DNS query (the test suites)
+    expansion_cache_seconds: int = 24 * 3600  # a chain that reached a page
+    expansion_failure_cache_seconds: int = 600  # a chain that stopped early
+    expand_rate_limit_anonymous: int = 20  # third-party expansions a minute per source IP, without a key
+    expand_rate_limit_key: int = 120  # ... per API key
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +61,13 @@ class Settings:
             default_create_rate_limit=_int(env, "CREATE_RATE_LIMIT_PER_MINUTE", 60, 1, 100000),
             auth_cache_seconds=_int(env, "AUTH_CACHE_SECONDS", 60, 0, 3600),
             domain_cache_seconds=_int(env, "DOMAIN_CACHE_SECONDS", 60, 0, 3600),
+            expander_enabled=_bool(env, "EXPANDER_ENABLED", default=True),
+            expander_allowed_addresses=env.get("EXPANDER_ALLOWED_ADDRESSES", "").strip(),
+            expander_resolve_names=_bool(env, "EXPANDER_RESOLVE_NAMES", default=True),
+            expansion_cache_seconds=_int(env, "EXPANSION_CACHE_SECONDS", 86400, 0, 30 * 86400),
+            expansion_failure_cache_seconds=_int(env, "EXPANSION_FAILURE_CACHE_SECONDS", 600, 0, 86400),
+            expand_rate_limit_anonymous=_int(env, "EXPAND_RATE_LIMIT_ANONYMOUS", 20, 1, 100000),
+            expand_rate_limit_key=_int(env, "EXPAND_RATE_LIMIT_KEY", 120, 1, 100000),
             blocked_hosts=frozenset(h.strip().lower() for h in env.get("BLOCKED_HOSTS", "").split(",") if h.strip()),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -258,8 +259,27 @@ def test_codes_are_case_sensitive(expand: LambdaFunction, store: LinkStore) -> N
 @pytest.mark.parametrize(
     "short_url", ["https://bit.ly/AbC1234", "https://sho.rt.evil.example/AbC1234", "https://t.co/x"]
 )
-def test_a_short_url_on_another_host_is_not_ours(expand: LambdaFunction, short_url: str) -> None:
-    assert_json_error(ask(expand, {"url": short_url}), 422, "not_our_short_url")
+def test_a_short_url_on_another_host_is_followed_not_looked_up(
+    expand: LambdaFunction, store: LinkStore, short_url: str
+) -> None:
+    # GIVEN a link with the same code on our domain, and a URL on another host (no name resolution in tests)
+    store.add("AbC1234", DESTINATION)
+    # WHEN it is expanded
+    response = ask(expand, {"url": short_url})
+    # THEN the expander follows it (here: the host cannot be resolved), never answering with our link
+    assert response.status == 200
+    body = response.json()
+    assert body["url"] == short_url
+    assert body["stopped"] == "connection_failed"
+    assert body["hops"] == []
+    assert "code" not in body
+
+
+def test_with_third_party_expansion_switched_off_another_host_is_not_ours(
+    expand: LambdaFunction, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(expand.module, "settings", replace(expand.module.settings, expander_enabled=False))
+    assert_json_error(ask(expand, {"url": "https://bit.ly/AbC1234"}), 422, "not_our_short_url")
 
 
 @pytest.mark.parametrize(

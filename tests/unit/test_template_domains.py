@@ -64,6 +64,8 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "HasCustomDomain": False,
         "ManagesDns": False,
         "ShortLinksOnCustomDomain": False,
+        "ExpandsThirdParty": True,
+        "CapsExpandConcurrency": True,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {

@@ -13,7 +13,7 @@ EXPECTED_PREFIXES = {
     "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*", "DOMAINS"},
     "LinksFunction": {"LINK#*", "DOMAINS"},
     "RedirectFunction": {"LINK#*", "DOMAINS"},
-    "ExpandFunction": {"LINK#*", "DOMAINS"},
+    "ExpandFunction": {"LINK#*", "DOMAINS", "EXPAND#*", "RATE#expand#*"},
     "AuthorizerFunction": {"APIKEY#*"},
     "KeysFunction": {"APIKEY#*"},
     "DomainsFunction": {"DOMAINS", "LINK#*"},

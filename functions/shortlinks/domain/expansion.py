@@ -16,13 +16,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Protocol
 from urllib.parse import urljoin
 
-from shortlinks.domain.errors import InvalidUrl, UnsupportedScheme
+from shortlinks.domain.errors import InvalidUrl, StorageUnavailable, UnsupportedScheme
 from shortlinks.domain.urls import normalise_destination
 
 MAX_HOPS = 10
@@ -247,3 +249,57 @@ def script_redirect_target(html: str) -> str | None:
         if found:
             return found.group("a") or found.group("b")
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedExpansion:
+    """An expansion and when it was made; ``cached``: it was read from the cache rather than made now."""
+
+    expansion: Expansion
+    checked_at: datetime
+    cached: bool = False
+
+
+class ExpansionCache(Protocol):
+    def get(self, url: str, now: datetime) -> CheckedExpansion | None:
+        """The expansion of ``url`` still fresh at ``now`` (``cached=True``), or ``None``."""
+
+    def put(self, checked: CheckedExpansion, ttl_seconds: int) -> None:
+        """Keep ``checked`` for ``ttl_seconds``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    completed_seconds: int = 24 * 3600  # a chain that reached a page
+    failed_seconds: int = 600  # a chain that stopped early: worth trying again soon
+
+    def ttl(self, expansion: Expansion) -> int:
+        return self.completed_seconds if expansion.completed else self.failed_seconds
+
+
+def expand_url(
+    url: str,
+    *,
+    fetcher: Callable[[], Fetcher],
+    ours: OurLinks,
+    cache: ExpansionCache,
+    now: datetime,
+    refresh: bool = False,
+    max_seconds: float = MAX_EXPANSION_SECONDS,
+    policy: CachePolicy = CachePolicy(),
+) -> CheckedExpansion:
+    """Where ``url`` (normalised) leads: from the cache unless ``refresh``, else followed now and cached.
+
+    ``fetcher`` is called only when the chain must be followed, so the HTTP client is built (and imported) only
+    then. A cache that cannot be written does not fail the answer: the caller still learns where the link leads.
+    """
+    if not refresh:
+        cached = cache.get(url, now)
+        if cached is not None:
+            return replace(cached, cached=True)
+    expansion = follow(url, fetcher(), ours, max_seconds=min(max_seconds, MAX_EXPANSION_SECONDS))
+    checked = CheckedExpansion(expansion, now)
+    # A cache that cannot be written costs the next caller a fresh chain, not this caller the answer.
+    with suppress(StorageUnavailable):
+        cache.put(checked, policy.ttl(expansion))
+    return checked

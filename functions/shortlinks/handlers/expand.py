@@ -1,4 +1,9 @@
-"""GET /v1/expand?url=<short URL>|code=<code>: where a short link leads, without following it or counting a click."""
+"""GET /v1/expand?url=<any http(s) URL>|code=<code>: where a link leads, before anyone clicks it.
+
+One of our own short links is resolved from the table (no HTTP, no click counted). Any other URL is followed hop by
+hop (domain/expansion.py) through the address guard and HTTP client (expander/), which this module imports only
+when the first such URL arrives: expanding our own links keeps its lean cold start.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,27 @@ from urllib.parse import urlsplit
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from shortlinks.config import Settings, bare_host
-from shortlinks.domain.errors import InvalidDomain, LinkNotFound, NotOurShortUrl, UnknownDomain
+from shortlinks.config import Settings, SettingsError, bare_host
+from shortlinks.domain.access import Principal
+from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.errors import (
+    InvalidDomain,
+    LinkGone,
+    LinkNotFound,
+    NotOurShortUrl,
+    RateLimited,
+    UnknownDomain,
+)
+from shortlinks.domain.expansion import CachePolicy, OurHop, expand_url
 from shortlinks.domain.links import utc_now
-from shortlinks.domain.resolve import resolve_link
-from shortlinks.domain.urls import MAX_URL_LENGTH, with_web_scheme
+from shortlinks.domain.resolve import resolve_link, resolve_target
+from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination, with_web_scheme
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
+from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
-from shortlinks.storage.repository import DynamoLinkRepository
+from shortlinks.storage.keys import expand_caller, expand_caller_ip
+from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 from shortlinks.web.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.web.auth import principal_of
 from shortlinks.web.hosts import ShortDomains, registry_for
@@ -24,10 +41,26 @@ from shortlinks.web.http import BadRequest, request_host
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from shortlinks.expander.third_party import ThirdPartyExpander
+
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
 domains = ShortDomains(settings, registry_for(settings, repository))
+rate_limiter = DynamoRateLimiter(
+    settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
+)
+if settings.expander_allowed_addresses:  # checked at cold start: a bad value must not wait for the first request
+    from shortlinks.expander.guard import parse_allowed_addresses
+
+    try:
+        parse_allowed_addresses(settings.expander_allowed_addresses)
+    except ValueError as error:
+        raise SettingsError(f"EXPANDER_ALLOWED_ADDRESSES: {error}") from None
+    logger.warning("the expander may reach these addresses", extra={"allowed": settings.expander_allowed_addresses})
+# What answering needs after the last hop: the cache write and the response.
+_ANSWER_RESERVE_SECONDS = 1.0
+_expander: ThirdPartyExpander | None = None
 
 
 @json_endpoint
@@ -39,11 +72,12 @@ def expand(event: dict[str, Any]) -> JsonResponse:
     if (url is None) == (code is None):
         raise BadRequest.invalid([{"field": "url", "message": "give exactly one of the url or code parameters"}])
     if url is not None:
-        url_host, code = _parts_of(url)
-        try:
-            short_domain = domains.named(url_host, host)
-        except (UnknownDomain, InvalidDomain):  # another service's link: expanding those is planned
-            raise NotOurShortUrl.on(url_host, "the registered short domains") from None
+        url_host, port, code = _parts_of(url)
+        short_domain = _our_domain(url_host, port, host)
+        if short_domain is None:
+            return _expand_elsewhere(event, principal, url, url_host)
+        if not code or "/" in code:
+            raise LinkNotFound.for_code(code)
     else:
         short_domain = domains.named(_bounded_domain(event), host)
     assert code is not None
@@ -63,23 +97,106 @@ def _bounded_domain(event: dict[str, Any]) -> str | None:
     return domain
 
 
-def _parts_of(short_url: str) -> tuple[str, str]:
-    """The host and code of a short URL (``care.link/help`` or ``https://care.link/help``); ``UnsupportedScheme``
-    for any scheme but http(s) (``javascript:``, ``data:``), as a destination would get."""
-    if len(short_url) > MAX_URL_LENGTH:
+def _parts_of(url: str) -> tuple[str, int | None, str]:
+    """The host, port (``None``: the scheme's) and path (without its ``/``) of ``url`` (``care.link/help`` or
+    ``https://care.link/help``); ``UnsupportedScheme`` for any scheme but http(s) (``javascript:``, ``data:``)."""
+    if len(url) > MAX_URL_LENGTH:
         raise BadRequest.invalid([{"field": "url", "message": f"at most {MAX_URL_LENGTH} characters"}])
-    candidate = with_web_scheme(short_url)
+    candidate = with_web_scheme(url)
     try:
         parts = urlsplit(candidate)
         host = bare_host(parts.netloc.rpartition("@")[2])
+        port = parts.port
     except ValueError:
         raise BadRequest.invalid([{"field": "url", "message": "not a URL"}]) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise BadRequest.invalid([{"field": "url", "message": "an http(s) short URL, e.g. https://care.link/help"}])
-    code = parts.path.removeprefix("/")
-    if not code or "/" in code:
-        raise LinkNotFound.for_code(code)
-    return host, code
+        raise BadRequest.invalid([{"field": "url", "message": "an http(s) URL, e.g. https://care.link/help"}])
+    return host, port or _DEFAULT_PORTS[parts.scheme], parts.path.removeprefix("/")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _our_domain(url_host: str, port: int | None, request_host: str) -> ShortDomain | None:
+    """The short domain ``url_host:port`` names, or ``None`` (another service's link). Where a domain's base URL
+    names a port (``http://127.0.0.1:3000`` locally), only that port is ours."""
+    try:
+        short_domain = domains.named(url_host, request_host)
+    except (UnknownDomain, InvalidDomain):
+        return None
+    base = urlsplit(short_domain.base_url)
+    if base.port is not None and port != base.port:
+        return None
+    return short_domain
+
+
+def _our_hop(url: str) -> OurHop | None:
+    """A hop through one of our own links, resolved from the table (no HTTP): its redirect, or a miss."""
+    host, port, code = _parts_of(url)
+    short_domain = _our_domain(host, port, host)
+    if short_domain is None:
+        return None
+    try:
+        target = resolve_target(repository, short_domain.host, code, utc_now())
+    except LinkNotFound:
+        return OurHop(404, None)
+    except LinkGone:
+        return OurHop(410, None)
+    return OurHop(target.redirect_type, target.url)
+
+
+def _expand_elsewhere(event: dict[str, Any], principal: Principal | None, url: str, url_host: str) -> JsonResponse:
+    """Follow another service's link, hop by hop, through the guard; from the cache when it was followed lately."""
+    if not settings.expander_enabled:
+        raise NotOurShortUrl.on(url_host, "the registered short domains; expanding other links is switched off")
+    normalised = normalise_destination(with_web_scheme(url))
+    refresh = _refresh(event, principal)
+    if principal is not None:  # per key for key holders, per source address for everyone else
+        caller, limit = expand_caller(principal.key_id), settings.expand_rate_limit_key
+    else:
+        source_ip = str((event.get("requestContext") or {}).get("http", {}).get("sourceIp", ""))
+        caller, limit = expand_caller_ip(source_ip), settings.expand_rate_limit_anonymous
+    rate_limiter.hit(caller, limit, utc_now(), RateLimited.expanding)
+    expander = _third_party_expander()
+    checked = expand_url(
+        normalised,
+        fetcher=expander.fetcher,
+        ours=_our_hop,
+        cache=expander.cache,
+        now=utc_now(),
+        refresh=refresh,
+        max_seconds=store_budget.remaining_seconds() - _ANSWER_RESERVE_SECONDS,
+        policy=CachePolicy(settings.expansion_cache_seconds, settings.expansion_failure_cache_seconds),
+    )
+    from shortlinks.schemas.expansions import ExpansionResponse  # only this path answers with it
+
+    metrics.add_metric(name="ThirdPartyExpansions", unit=MetricUnit.Count, value=1)
+    stopped = checked.expansion.stopped
+    if stopped is not None:
+        logger.info("expansion stopped", extra={"stopped": stopped.value, "hops": len(checked.expansion.hops)})
+    return JsonResponse(200, ExpansionResponse.of(checked).model_dump_json())
+
+
+def _refresh(event: dict[str, Any], principal: Principal | None) -> bool:
+    raw = query_parameter(event, "refresh")
+    if raw is None or raw == "false":
+        return False
+    if raw != "true":
+        raise BadRequest.invalid([{"field": "refresh", "message": "true or false"}])
+    if principal is None:
+        raise BadRequest.invalid(
+            [{"field": "refresh", "message": "only API key holders may refresh a cached expansion"}]
+        )
+    return True
+
+
+def _third_party_expander() -> ThirdPartyExpander:
+    global _expander
+    if _expander is None:
+        from shortlinks.expander.third_party import ThirdPartyExpander
+
+        _expander = ThirdPartyExpander.build(settings, share_with=repository)
+    return _expander
 
 
 @metrics.log_metrics

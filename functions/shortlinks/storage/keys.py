@@ -38,6 +38,26 @@ def rate_pk(key_id: str) -> str:
     return f"RATE#{key_id}"
 
 
+EXPAND_RATE_PREFIX = "RATE#expand#"  # the expand function's own counters (its IAM LeadingKeys)
+EXPANSION_SK = "EXPANSION"
+
+
+def expand_caller(key_id: str) -> str:
+    """The rate counter subject (``RATE#expand#<key_id>``) of a key holder's expansions."""
+    return f"expand#{key_id}"
+
+
+def expand_caller_ip(source_ip: str) -> str:
+    """... of an anonymous caller's: a hash of the source address, so the table never holds an IP address (the
+    counter itself expires within the hour)."""
+    return f"expand#ip#{hashlib.sha256(source_ip.encode()).hexdigest()[:32]}"
+
+
+def expansion_pk(url: str) -> str:
+    """``EXPAND#<sha256 of the normalised URL>``: fixed length whatever the URL, and no URL in a key."""
+    return f"EXPAND#{hashlib.sha256(url.encode()).hexdigest()}"
+
+
 API_KEY_SK = "APIKEY"
 API_KEYS_GSI1PK = "APIKEYS"  # every key in one gsi1 partition: there are few, and an admin lists them all
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,7 +195,14 @@ class DynamoRateLimiter:
         if share_with is not None:
             share_client(self._item, share_with._item)
 
-    def hit(self, key_id: str, limit: int, now: datetime) -> None:
+    def hit(
+        self,
+        key_id: str,
+        limit: int,
+        now: datetime,
+        refusal: Callable[[int, int], RateLimited] = RateLimited.creating,
+    ) -> None:
+        """Count one use by ``key_id`` in the current minute; ``refusal(limit, retry_after)`` once over ``limit``."""
         epoch = int(now.timestamp())
         window = epoch - epoch % 60
         counter = self._item(rate_pk(key_id), str(window))
@@ -205,7 +213,7 @@ class DynamoRateLimiter:
             )
         except STORE_FAILURES as exc:
             if failure_code(exc) == CONDITION_FAILED:
-                raise RateLimited.creating(limit, max(1, window + 60 - epoch)) from None
+                raise refusal(limit, max(1, window + 60 - epoch)) from None
             raise unavailable(exc) from exc
 
 
