@@ -198,6 +198,7 @@ def test_every_route_answers_503_quickly_writes_nothing_and_recovers(
     # WHEN DynamoDB suffers the fault while the request is served
     attempt = attempt_during(deployment, fault, call)
     changed = _changes(before, deployment.items())
+    _report(route.name, fault, attempt)
 
     # ... and then the same request is sent again with DynamoDB back
     recovery = call.send(deployment)
@@ -216,6 +217,13 @@ def test_every_route_answers_503_quickly_writes_nothing_and_recovers(
         "recovery_status": route.succeeds_with,
     }
     assert observed == expected, f"{route.name} under {fault.value}: {attempt.describe()}"
+
+
+def _report(route: str, fault: Mode, attempt: Attempt) -> None:
+    """One line of the measured matrix (``pytest tests/faults -s | grep '^fault-matrix'``: docs/benchmarks.md)."""
+    status = attempt.response.status_code if attempt.response is not None else "none"
+    retry_after = attempt.response.headers.get("retry-after", "-") if attempt.response is not None else "-"
+    print(f"fault-matrix {route} {fault.value} {status} {retry_after} {attempt.elapsed * 1000:.0f}")
 
 
 def test_the_matrix_covers_every_route_of_the_template() -> None:
@@ -241,6 +249,7 @@ def test_bulk_create_reports_every_item_unavailable_writes_only_what_it_reports_
         str(item["code"]["S"]) for key, item in deployment.items().items() if key not in before and "code" in item
     }
     reported = _reported_created(attempt.response, aliases)
+    _report("create_bulk", fault, attempt)
     recovery = call.send(deployment)
 
     # THEN the answer is a 503 as a whole, or a 200 whose every item is a 503 to retry; an item that was written
