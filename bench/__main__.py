@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import coldstart, cost, package, throughput, warm
+from bench import coldstart, cost, expander, package, throughput, warm
 from bench.fixtures import ensure_paths
 from local.template import ROOT
 
@@ -157,6 +157,12 @@ def main() -> int:
         "(one more invocation, billed 1 ms: its per-container cache answers without DynamoDB) and a second write "
         "unit for the rate counter; the direct-integration design has neither keys nor rate limits."
     )
+
+    # 7. The expander: own links load none of it; the third-party path's overhead over bare urllib3
+    print("... expander", file=sys.stderr, flush=True)
+    out()
+    for line in expander.report(expander.measure()):
+        out(line)
 
     if args.update_doc:
         _update_doc("\n".join(lines))

@@ -6,7 +6,8 @@ our own short domain are refused as redirect loops.
 The server starts with a known admin key (``SHORTLINKS_BOOTSTRAP_ADMIN_KEY``), a 1-second authorizer cache, so
 a revocation shows within a test, and no domain registry cache, so a domain registered in a test applies at once.
 ``client`` sends the admin key; ``anonymous`` sends none; ``new_key`` makes more keys through ``POST /v1/keys``
-and ``client_for`` a client that sends one; ``member_client`` is a fresh member's.
+and ``client_for`` a client that sends one; ``member_client`` is a fresh member's. ``chain_servers`` are the expander's
+scripted sites on loopback, the only addresses the server's expander may reach.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from shortlinks.domain.keys import generate_key
+from tests.e2e.chain_server import ChainServers
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60.0
@@ -63,7 +65,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServerProcess]:
+def chain_servers() -> Iterator[ChainServers]:
+    """Scripted sites for the expander (chain_server.py), started before the local server: their addresses go into
+    its ``EXPANDER_ALLOWED_ADDRESSES``."""
+    with ChainServers.started() as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def local_server(tmp_path_factory: pytest.TempPathFactory, chain_servers: ChainServers) -> Iterator[LocalServerProcess]:
     """The local server, its admin key and its output (a log file)."""
     port = _free_port()
     admin_key = generate_key()
@@ -75,8 +85,9 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
         "AUTH_CACHE_SECONDS": str(AUTH_CACHE_SECONDS),
         "DOMAIN_CACHE_SECONDS": "0",  # a domain registered in a test applies to its very next request
         "PYTHONUNBUFFERED": "1",  # the functions' log lines reach the log file as they are written
+        "EXPANDER_ALLOWED_ADDRESSES": chain_servers.allowed_addresses,  # never the outsider's
     }
-    inherited = ("SHORT_BASE_URL", "DYNAMODB_ENDPOINT", "TABLE_NAME", "ALLOW_ANONYMOUS_CREATE")
+    inherited = ("SHORT_BASE_URL", "DYNAMODB_ENDPOINT", "TABLE_NAME", "ALLOW_ANONYMOUS_CREATE", "EXPANDER_ENABLED")
     for name in inherited:  # a developer's shell must not leak in
         env.pop(name, None)
     log_path = tmp_path_factory.mktemp("local-server") / "server.log"
