@@ -26,6 +26,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from tests.domain_settings import DOMAIN_DEFAULTS
+
 Auth = Literal["admin", "member", "none"]
 # error: the service's JSON error; gateway: API Gateway's own {"message"} answer; html: the redirect's error page;
 # head: a HEAD answer (no body); bulk: a bulk create answered 200 with every item refused.
@@ -68,15 +70,7 @@ SINGLE_LIMIT = 16 * 1024
 BULK_LIMIT = 512_000
 GATEWAY_LIMIT = 10 * 1024 * 1024
 
-# A whole PUT /v1/domains body: PUT replaces every setting (issue 8), so cases that test one field send them all.
-FULL_DOMAIN: Final[dict[str, Any]] = {
-    "base_url": None,
-    "default_redirect_type": 302,
-    "root_url": None,
-    "not_found_url": None,
-    "allowed_keys": None,
-    "is_default": False,
-}
+FULL_DOMAIN: Final[dict[str, Any]] = DOMAIN_DEFAULTS  # PUT replaces every setting (issue 8)
 
 
 def case(id: str, request: str, expect: str, body: object = ABSENT, **more: Any) -> HostileCase:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from tests.domain_settings import DOMAIN_DEFAULTS
+
 pytestmark = pytest.mark.e2e
 
 DOMAIN = "care.link"
@@ -16,15 +18,7 @@ DOMAIN = "care.link"
 @pytest.fixture
 def care_link(client: httpx.Client) -> Iterator[str]:
     """care.link registered through the admin API; removed (its links tombstoned) afterwards."""
-    settings = {
-        "base_url": None,
-        "default_redirect_type": 302,
-        "root_url": None,
-        "not_found_url": None,
-        "allowed_keys": None,
-        "is_default": False,
-    }
-    response = client.put(f"/v1/domains/{DOMAIN}", json=settings)
+    response = client.put(f"/v1/domains/{DOMAIN}", json=DOMAIN_DEFAULTS)
     assert response.status_code == 200, response.text
     assert response.json()["is_default"] is False  # 127.0.0.1 stays the default
     yield DOMAIN

@@ -26,6 +26,7 @@ from aws_lambda_powertools import Metrics
 from local.dynamodb import EmbeddedDynamoDB, dynamodb_client
 from local.server import LocalServer
 from shortlinks.domain.keys import generate_key
+from tests.domain_settings import DOMAIN_DEFAULTS
 from tests.faults.proxy import FaultProxy, Mode
 
 if TYPE_CHECKING:
@@ -53,15 +54,7 @@ _INHERITED = (
     "SHORTLINKS_BOOTSTRAP_ADMIN_KEY",
 )
 
-# PUT /v1/domains/{domain} takes a domain's whole settings.
-DOMAIN_SETTINGS: dict[str, Any] = {
-    "base_url": None,
-    "default_redirect_type": 302,
-    "root_url": None,
-    "not_found_url": None,
-    "allowed_keys": None,
-    "is_default": False,
-}
+DOMAIN_SETTINGS = DOMAIN_DEFAULTS  # PUT /v1/domains/{domain} takes a domain's whole settings
 Item = dict[str, Any]
 
 

@@ -13,6 +13,7 @@ import pytest
 from local.template import routes
 from shortlinks.domain.domains import register_domain
 from shortlinks.storage.domains import DynamoDomainRepository
+from tests.domain_settings import DOMAIN_DEFAULTS
 from tests.events import KEEP, load_event
 from tests.integration.harness import (
     ADMIN,
@@ -228,14 +229,7 @@ def test_a_put_that_leaves_out_a_field_is_refused_naming_each_and_changes_nothin
 
 
 def test_a_put_with_every_field_registers_the_domain(domains: LambdaFunction) -> None:
-    body = {
-        "base_url": None,
-        "default_redirect_type": 302,
-        "root_url": None,
-        "not_found_url": None,
-        "allowed_keys": None,
-        "is_default": False,
-    }
+    body = dict(DOMAIN_DEFAULTS)
 
     response = domains(put_request("give.link", body))
 

@@ -12,6 +12,7 @@ import pytest
 from shortlinks.domain.domains import ShortDomain, register_domain
 from shortlinks.domain.links import LinkState
 from shortlinks.storage.domains import DynamoDomainRepository, load_domains
+from tests.domain_settings import DOMAIN_DEFAULTS
 from tests.events import load_event
 from tests.integration.harness import (
     ADMIN,
@@ -54,15 +55,7 @@ def repository() -> DynamoDomainRepository:
     return DynamoDomainRepository(TABLE_NAME, REGION)
 
 
-# A PUT body names every setting: these are the ones a new domain takes when it wants nothing special.
-DEFAULTS: dict[str, object] = {
-    "base_url": None,
-    "default_redirect_type": 302,
-    "root_url": None,
-    "not_found_url": None,
-    "allowed_keys": None,
-    "is_default": False,
-}
+DEFAULTS = DOMAIN_DEFAULTS
 
 
 def put_request(host: str, body: object = DEFAULTS, caller: dict[str, Any] = ADMIN) -> dict[str, Any]:

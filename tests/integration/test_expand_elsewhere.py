@@ -56,9 +56,7 @@ def chain() -> Iterator[ChainServer]:
 
 
 @pytest.fixture
-def expand_elsewhere(
-    expand: LambdaFunction, chain: ChainServer, monkeypatch: pytest.MonkeyPatch
-) -> LambdaFunction:
+def expand_elsewhere(expand: LambdaFunction, chain: ChainServer, monkeypatch: pytest.MonkeyPatch) -> LambdaFunction:
     """The expand function, its expander allowed to reach exactly the chain server (as EXPANDER_ALLOWED_ADDRESSES
     would allow it), with a small anonymous rate limit."""
     module = expand.module
