@@ -230,7 +230,7 @@ def test_an_unavailable_table_is_unavailable_not_invalid_and_not_cached(
     working = authorizer_module.repository
     monkeypatch.setattr(authorizer_module, "repository", DynamoKeyRepository("no-such-table", REGION))
 
-    assert authorize(x_api_key=plaintext)["context"] == {"auth": "unavailable"}
+    assert authorize(x_api_key=plaintext)["context"] == {"auth": "unavailable", "retry_after": 1}
 
     monkeypatch.setattr(authorizer_module, "repository", working)
     assert authorize(x_api_key=plaintext)["context"]["auth"] == "key"

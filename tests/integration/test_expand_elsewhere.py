@@ -13,6 +13,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from shortlinks.expander.third_party import ThirdPartyExpander
+from shortlinks.web.hosts import ShortDomains
 from tests.events import load_event
 from tests.integration.harness import (
     ANONYMOUS,
@@ -181,3 +182,17 @@ def test_a_key_holder_may_refresh_an_expansion_and_nobody_else_may(
 def test_a_url_no_browser_should_follow_is_refused(expand_elsewhere: LambdaFunction, url: str, code: str) -> None:
     response = ask(expand_elsewhere, {"url": url})
     assert (response.status, response.json()["error"]["code"]) == (422, code)
+
+
+def test_without_a_short_base_url_only_the_request_host_is_ours(
+    expand_elsewhere: LambdaFunction, chain: ChainServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a fresh stack: no domain registered, no SHORT_BASE_URL (short links live on the host asked)
+    module = expand_elsewhere.module
+    single = ShortDomains(replace(module.settings, short_base_url=None), module.domains._registry)
+    monkeypatch.setattr(module, "domains", single)
+    # WHEN another service's link is expanded
+    body = ask(expand_elsewhere, {"url": f"{chain.base}/a"}).json()
+    # THEN it is followed over HTTP, not mistaken for one of ours
+    assert [h["kind"] for h in body["hops"]] == ["http", "final"]
+    assert body["final_status"] == 200

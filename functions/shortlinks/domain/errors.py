@@ -185,6 +185,10 @@ class NotOurShortUrl(ShortlinksError):
     def on(cls, host: str, ours: str) -> NotOurShortUrl:
         return cls(f"{host!r} is not a short domain of this service (ours: {ours!r})")
 
+    @classmethod
+    def switched_off(cls, host: str) -> NotOurShortUrl:
+        return cls(f"{host[:253]!r} is not a short domain of this service, and expanding other links is switched off")
+
 
 class StorageUnavailable(ShortlinksError):
     """The store failed or did not answer in time: transient, so the caller is told when to retry."""

@@ -123,7 +123,8 @@ def authorize(event: Mapping[str, Any]) -> Context:
         context = INVALID
     except StorageUnavailable as error:
         logger.warning("api key not checked", extra={"error": error.message})
-        return UNAVAILABLE  # not cached: the next request tries again
+        # Not cached: the next request tries again. The function answers 503 with the store's own Retry-After.
+        return UNAVAILABLE | {"retry_after": error.retry_after}
     else:
         logger.info("api key accepted", extra={"key_id": principal.key_id, "role": principal.role.value})
         context = key_context(principal)

@@ -130,10 +130,11 @@ def _our_domain(url_host: str, port: int | None, request_host: str) -> ShortDoma
     return short_domain
 
 
-def _our_hop(url: str) -> OurHop | None:
-    """A hop through one of our own links, resolved from the table (no HTTP): its redirect, or a miss."""
+def _our_hop(url: str, request_host: str) -> OurHop | None:
+    """A hop through one of our own links, resolved from the table (no HTTP): its redirect, or a miss.
+    ``request_host`` is the host this request came in on: without a domain registry it is our one short domain."""
     host, port, code = _parts_of(url)
-    short_domain = _our_domain(host, port, host)
+    short_domain = _our_domain(host, port, request_host)
     if short_domain is None:
         return None
     try:
@@ -148,7 +149,7 @@ def _our_hop(url: str) -> OurHop | None:
 def _expand_elsewhere(event: dict[str, Any], principal: Principal | None, url: str, url_host: str) -> JsonResponse:
     """Follow another service's link, hop by hop, through the guard; from the cache when it was followed lately."""
     if not settings.expander_enabled:
-        raise NotOurShortUrl.on(url_host, "the registered short domains; expanding other links is switched off")
+        raise NotOurShortUrl.switched_off(url_host)
     normalised = normalise_destination(with_web_scheme(url))
     refresh = _refresh(event, principal)
     if principal is not None:  # per key for key holders, per source address for everyone else
@@ -161,7 +162,7 @@ def _expand_elsewhere(event: dict[str, Any], principal: Principal | None, url: s
     checked = expand_url(
         normalised,
         fetcher=expander.fetcher,
-        ours=_our_hop,
+        ours=lambda hop_url: _our_hop(hop_url, request_host(event)),
         cache=expander.cache,
         now=utc_now(),
         refresh=refresh,

@@ -50,7 +50,9 @@ def principal_of(event: dict[str, Any]) -> Principal | None:
     if auth == AUTH_ANONYMOUS:
         return None
     if auth == AUTH_UNAVAILABLE:
-        raise StorageUnavailable.because("the API key could not be checked")
+        retry_after = context.get("retry_after")
+        seconds = retry_after if isinstance(retry_after, int) and 0 < retry_after <= 60 else 1
+        raise StorageUnavailable.because("the API key could not be checked", retry_after=seconds)
     raise Unauthenticated.rejected()
 
 
