@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -294,6 +295,7 @@ def test_each_redirect_logs_one_structured_click(
     # THEN exactly one click record says what happened, without the visitor's address
     [click] = logs.clicks()
     assert abs(click.pop("ts") - time.time()) < 60
+    assert re.fullmatch(r"[0-9a-f]{16}", click.pop("visitor"))  # tests/integration/test_visitor_ids.py
     assert click == {
         "record": "click",
         "request_id": event["requestContext"]["requestId"],
@@ -306,6 +308,7 @@ def test_each_redirect_logs_one_structured_click(
         "country": "GB",
     }
     assert event["headers"]["x-forwarded-for"] not in json.dumps(click)
+    assert event["requestContext"]["http"]["sourceIp"] not in json.dumps(click)
 
 
 def test_a_refused_visit_is_logged_as_a_click_with_its_status(redirect: LambdaFunction, logs: CapturedLogs) -> None:

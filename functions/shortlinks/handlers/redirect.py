@@ -6,6 +6,7 @@ import graph: no Powertools event handler, no pydantic, no tracer (docs/benchmar
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,6 +17,7 @@ from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
+from shortlinks.domain.visitors import DailySecret, visitor_id
 from shortlinks.observability import MetricUnit, logger, metrics, write_click
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
@@ -48,6 +50,11 @@ try:
         domains.load()
 except ShortlinksError as error:  # the store did not answer: the first request reads it again
     logger.warning("domain registry not loaded at cold start", extra={"error": error.code})
+# The day's visitor-id secret: read now, then once when the day changes (never per request).
+daily_secret = DailySecret(load=repository.visitor_secret, clock=time.monotonic)
+with store_budget.limited(store_budget.COLD_START_SECONDS):
+    if daily_secret.for_moment(utc_now()) is None:
+        logger.warning("visitor secret not loaded at cold start")
 
 
 @metrics.log_metrics
@@ -149,15 +156,21 @@ def _record_click(
     """One click record per redirect request: the raw material for click analytics (no IP address is kept).
 
     HEAD requests are recorded too, with their method, so analytics can tell link-preview bots from visits."""
+    context = event.get("requestContext") or {}
+    user_agent = headers.get("user-agent", "")
+    secret = daily_secret.for_moment(utc_now())
+    source_ip = str(context.get("http", {}).get("sourceIp", ""))
     write_click(
-        str((event.get("requestContext") or {}).get("requestId", "")),
+        str(context.get("requestId", "")),
         {
             "method": method,
             "code": code[:64],
             "domain": domain,
             "status": status,
             "referrer_host": host_of(headers.get("referer", "")) or None,
-            "user_agent": headers.get("user-agent", "")[:_MAX_LOGGED_USER_AGENT] or None,
+            "user_agent": user_agent[:_MAX_LOGGED_USER_AGENT] or None,
             "country": headers.get("cloudfront-viewer-country"),
+            # Unique visitors without an IP address: the id cannot be traced back once the day's secret is gone.
+            "visitor": visitor_id(secret, source_ip, user_agent, domain) if secret else None,
         },
     )

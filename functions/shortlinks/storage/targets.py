@@ -6,12 +6,13 @@ rate-counter models nor pynamodb's transactions (docs/benchmarks.md).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from shortlinks.domain.links import LinkState, Target
 from shortlinks.storage.failures import STORE_FAILURES, unavailable
 from shortlinks.storage.keys import LINK_SK, link_pk
 from shortlinks.storage.models import LinkItem, bind
+from shortlinks.storage.visitor_secrets import load_visitor_secret
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
 TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
@@ -51,3 +52,7 @@ class DynamoTargetReader:
 
     def get_target(self, domain: str, code: str) -> Target | None:
         return read_target(self._item, domain, code)
+
+    def visitor_secret(self, day: date) -> bytes:
+        """The day's visitor-id secret (storage/visitor_secrets.py): read once per container per day."""
+        return load_visitor_secret(self._item, day)

@@ -1,0 +1,52 @@
+"""Unique visitors without keeping anyone's IP address: a daily secret, and an id that cannot outlive it.
+
+A visitor id is a truncated HMAC of (source address, user agent, short domain) under the secret of the day. The
+secret is random, kept in the table, and deleted 48 hours after its day began, so once it is gone nobody (us
+included) can tell which address an old id stood for, or link a visitor's days together. The redirect reads the
+day's secret at most once per container per day; an id is then a hash per request, no read and no write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from shortlinks.domain.errors import StorageUnavailable
+
+VISITOR_ID_HEX = 16  # 64 bits: collisions among one link's visitors of a day are negligible
+RETRY_SECONDS = 60.0  # after a failed read, how long the redirect goes on without ids before asking again
+
+
+def visitor_id(secret: bytes, source_ip: str, user_agent: str, domain: str) -> str:
+    """The visitor's id for the day of ``secret``."""
+    message = "\n".join((source_ip, user_agent, domain)).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:VISITOR_ID_HEX]
+
+
+@dataclass
+class DailySecret:
+    """The day's secret as one container holds it: loaded when the day changes, at most once (or once a minute
+    while the store fails, answering ``None`` meanwhile: a click without a visitor id is still a click)."""
+
+    load: Callable[[date], bytes]
+    clock: Callable[[], float]
+    _day: date | None = field(default=None, init=False)
+    _secret: bytes | None = field(default=None, init=False)
+    _failed_at: float | None = field(default=None, init=False)
+
+    def for_moment(self, now: datetime) -> bytes | None:
+        day = now.date()
+        if day == self._day:
+            return self._secret
+        if self._failed_at is not None and self.clock() - self._failed_at < RETRY_SECONDS:
+            return None
+        try:
+            secret = self.load(day)
+        except StorageUnavailable:
+            self._failed_at = self.clock()
+            return None
+        self._day, self._secret, self._failed_at = day, secret, None
+        return secret
