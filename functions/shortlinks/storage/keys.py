@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the redirect imports this module: no domain import at run time
+    from shortlinks.domain.rollups import Scope
 
 LINK_SK = "LINK"
 
@@ -88,3 +92,57 @@ DOMAIN_SK_PREFIX = "DOMAIN#"
 def domain_links_prefix(host: str) -> str:
     """The start of every key of a link on ``host`` (``link_pk`` with the code left off)."""
     return f"LINK#{host}#"
+
+
+# Click statistics (storage/analytics.py). A scope's buckets share one partition, so one Query reads a range.
+STATS_TOTAL_SK = "TOTAL"
+HOUR_SK_PREFIX = "H#"
+DAY_SK_PREFIX = "D#"
+VISITOR_SHARD_MARK = "#V"  # D#<day>#V<hex>: a day's visitor shards sort right after the day's bucket
+
+
+def stats_pk(scope: Scope) -> str:
+    """``STATS#LINK#<domain>#<code>``, ``STATS#OWNER#<key_id>`` or ``STATS#DOMAIN#<domain>``."""
+    if scope.kind == "link":
+        return f"STATS#LINK#{scope.domain}#{scope.code}"
+    if scope.kind == "owner":
+        return f"STATS#OWNER#{scope.owner}"
+    return f"STATS#DOMAIN#{scope.domain}"
+
+
+def hour_bucket_sk(hour: str) -> str:
+    """``H#<YYYY-MM-DDTHH>``: hour buckets sort as times."""
+    return f"{HOUR_SK_PREFIX}{hour}"
+
+
+def day_bucket_sk(day: str) -> str:
+    """``D#<YYYY-MM-DD>``."""
+    return f"{DAY_SK_PREFIX}{day}"
+
+
+def visitor_shard_sk(day: str, visitor: str) -> str:
+    """``D#<day>#V<first character of the id>``: 16 shards per link and day, each a string set of visitor ids.
+    They sort between ``D#<day>`` and the next day's bucket, so one Query returns days with their visitors."""
+    return f"{DAY_SK_PREFIX}{day}{VISITOR_SHARD_MARK}{visitor[:1]}"
+
+
+def day_range_last_sk(day: str) -> str:
+    """The upper bound of a Query that ends with ``day``'s bucket and its visitor shards (``~`` sorts after them)."""
+    return f"{DAY_SK_PREFIX}{day}#~"
+
+
+def batch_pk(batch_id: str) -> str:
+    """The marker of an applied batch of click records (one item per transaction of it, ``sk`` its index)."""
+    return f"BATCH#{batch_id}"
+
+
+def batch_chunk_sk(index: int) -> str:
+    return str(index)
+
+
+VISITOR_SECRET_PK = "SECRET#visitor"  # noqa: S105 - a key, not the secret
+
+
+def visitor_secret_sk(day: str) -> str:
+    """The daily visitor secret's ``sk``: the day, ``YYYY-MM-DD`` (UTC)."""
+    return day

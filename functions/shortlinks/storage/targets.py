@@ -12,7 +12,7 @@ from shortlinks.domain.links import LinkState, Target
 from shortlinks.storage.failures import STORE_FAILURES, unavailable
 from shortlinks.storage.keys import LINK_SK, link_pk
 from shortlinks.storage.models import LinkItem, bind
-from shortlinks.storage.visitor_secrets import load_visitor_secret
+from shortlinks.storage.secrets import DynamoVisitorSecrets
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
 TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
@@ -45,6 +45,7 @@ class DynamoTargetReader:
 
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
         self._item = bind(LinkItem, table_name, region, endpoint)
+        self._secrets = DynamoVisitorSecrets(table_name, region, endpoint, share_with=self)
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""
@@ -54,5 +55,6 @@ class DynamoTargetReader:
         return read_target(self._item, domain, code)
 
     def visitor_secret(self, day: date) -> bytes:
-        """The day's visitor-id secret (storage/visitor_secrets.py): read once per container per day."""
-        return load_visitor_secret(self._item, day)
+        """The day's visitor-id secret (storage/secrets.py), through this reader's client: the redirect asks
+        once per container per day."""
+        return self._secrets.secret_for(day)
