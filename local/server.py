@@ -26,6 +26,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.admin_key import BOOTSTRAP_ADMIN_KEY_VARIABLE, ensure_admin_key
+from local.click_feed import ClickFeed
 from local.default_domain import ensure_default_domain
 from local.dynamodb import DynamoDBUnreachable, EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.functions import LocalFunction, environment_set, load_function
@@ -64,6 +65,7 @@ _SHELL_OVERRIDES = (
     "EXPAND_RATE_LIMIT_ANONYMOUS",
     "EXPAND_RATE_LIMIT_KEY",
 )
+AGGREGATOR = "AnalyticsFunction"  # fed click records by the log subscription in AWS, by ClickFeed here
 STORE_SETUP_SECONDS = 5.0  # the admin key and default domain, after the table answered: well under `make run`'s 10 s
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
@@ -166,6 +168,8 @@ class LocalServer:
     ``dynamodb_endpoint=None`` embeds a moto DynamoDB in this process; otherwise the table is created at the
     endpoint unless it exists. ``env_overrides`` is laid over every function's environment last.
     ``function_timeout`` replaces every function's ``Timeout`` (tests use a short one to keep fault tests fast).
+    ``feed_clicks`` delivers the redirect's click records to the aggregator (``local.click_feed``), as the log
+    subscription does in AWS.
 
     The table gets an admin API key on start (``admin_key`` after ``bind()``): ``admin_key`` given here is
     registered as it is (a test's known key); otherwise one is generated, unless the table already has an active
@@ -183,9 +187,12 @@ class LocalServer:
         template_path: Path = TEMPLATE_PATH,
         admin_key: str | None = None,
         function_timeout: int | None = None,
+        feed_clicks: bool = True,
     ) -> None:
         self.host, self.port = host, port
         self._function_timeout = function_timeout  # seconds; None: each function's Timeout in the template
+        self._feed_clicks = feed_clicks  # deliver click records to the aggregator, as the log subscription does
+        self._click_feed: ClickFeed | None = None
         self.admin_key = admin_key
         self._chosen_admin_key = admin_key
         self.region = DEFAULT_REGION  # until bind() reads the environment
@@ -254,8 +261,13 @@ class LocalServer:
             specs = function_specs(self._template)
             needed = [route.function for route in self._routes]
             needed += [route.authorizer.function for route in self._routes if route.authorizer is not None]
+            if AGGREGATOR in specs and self._feed_clicks:
+                needed.append(AGGREGATOR)
             for function in dict.fromkeys(needed):
                 self.functions[function] = self._load(specs[function], region, base_environment)
+            if AGGREGATOR in self.functions:
+                self._click_feed = ClickFeed(self._aggregate)
+                self._click_feed.start()
             self._server.app = Gateway(self._router, self.functions, region)
         except BaseException:
             self.stop()
@@ -281,6 +293,9 @@ class LocalServer:
 
     def stop(self) -> None:
         """Stop serving and stop the embedded DynamoDB. Safe to call more than once."""
+        if self._click_feed is not None:
+            self._click_feed.stop()  # delivers what is queued while the table is still there
+            self._click_feed = None
         if self._server is not None:
             if self._thread is not None:
                 self._server.shutdown()
@@ -295,6 +310,14 @@ class LocalServer:
 
     def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
+
+    def flush_clicks(self) -> None:
+        """Deliver the queued click records to the aggregator now (tests; otherwise at least once a second)."""
+        if self._click_feed is not None:
+            self._click_feed.flush()
+
+    def _aggregate(self, event: dict[str, Any]) -> None:
+        self.functions[AGGREGATOR].invoke(event, str(uuid.uuid4()))
 
     def _listen(self) -> BaseWSGIServer:
         try:

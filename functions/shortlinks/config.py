@@ -35,6 +35,9 @@ class Settings:
     expansion_failure_cache_seconds: int = 600  # a chain that stopped early
     expand_rate_limit_anonymous: int = 20  # third-party expansions a minute per source IP, without a key
     expand_rate_limit_key: int = 120  # ... per API key
+    # Click analytics (the aggregator): how long rollup buckets are kept (DynamoDB TTL).
+    hourly_retention_days: int = 35
+    daily_retention_days: int = 730
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +71,8 @@ class Settings:
             expansion_failure_cache_seconds=_int(env, "EXPANSION_FAILURE_CACHE_SECONDS", 600, 0, 86400),
             expand_rate_limit_anonymous=_int(env, "EXPAND_RATE_LIMIT_ANONYMOUS", 20, 1, 100000),
             expand_rate_limit_key=_int(env, "EXPAND_RATE_LIMIT_KEY", 120, 1, 100000),
+            hourly_retention_days=_int(env, "HOURLY_RETENTION_DAYS", 35, 1, 366),
+            daily_retention_days=_int(env, "DAILY_RETENTION_DAYS", 730, 1, 3650),
             blocked_hosts=frozenset(h.strip().lower() for h in env.get("BLOCKED_HOSTS", "").split(",") if h.strip()),
         )
 

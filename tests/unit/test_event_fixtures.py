@@ -1,8 +1,10 @@
-"""The event fixtures in tests/events: one per template route, shaped as API Gateway sends them, and the loader."""
+"""The event fixtures in tests/events: one per template route, shaped as API Gateway sends them, and the loader;
+and the CloudWatch Logs subscription events the aggregator receives, each blob decoding to its readable source."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from typing import Any
 from urllib.parse import parse_qsl
@@ -12,10 +14,13 @@ import pytest
 from local.template import routes
 from tests.events import EVENTS_DIR, load_event
 
-FIXTURES = sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+# ``<name>.source.json``: the readable payload a subscription fixture's blob was made from, not an event.
+FIXTURES = sorted(path.stem for path in EVENTS_DIR.glob("*.json") if not path.stem.endswith(".source"))
 # What HTTP API sends a Lambda authorizer ("type": "REQUEST") rather than a route's function.
 AUTHORIZER_FIXTURES = [name for name in FIXTURES if load_event(name).get("type") == "REQUEST"]
-ROUTE_FIXTURES = [name for name in FIXTURES if name not in AUTHORIZER_FIXTURES]
+# What a CloudWatch Logs subscription sends the aggregator (no HTTP route).
+SUBSCRIPTION_FIXTURES = [name for name in FIXTURES if "awslogs" in load_event(name)]
+ROUTE_FIXTURES = [name for name in FIXTURES if name not in AUTHORIZER_FIXTURES + SUBSCRIPTION_FIXTURES]
 
 
 def _consistent_query(event: dict[str, Any]) -> bool:
@@ -70,6 +75,30 @@ def test_each_authorizer_fixture_is_a_payload_2_0_authorizer_event(name: str) ->
     assert all(header == header.lower() for header in event["headers"])
     assert "authorizer" not in context  # the authorizer is what fills it in, for the route's function
     assert "body" not in event  # an authorizer never sees the body
+
+
+def _subscription_payload(name: str) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(load_event(name)["awslogs"]["data"])))
+    return payload
+
+
+@pytest.mark.parametrize("name", SUBSCRIPTION_FIXTURES)
+def test_each_subscription_fixture_is_base64_of_gzip_of_a_logs_payload(name: str) -> None:
+    payload = _subscription_payload(name)
+
+    assert set(load_event(name)) == {"awslogs"}
+    assert payload["messageType"] in ("DATA_MESSAGE", "CONTROL_MESSAGE")
+    assert set(payload) == {"messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents"}
+    assert all(set(event) == {"id", "timestamp", "message"} for event in payload["logEvents"])
+
+
+def test_the_clicks_fixture_decodes_to_its_source() -> None:
+    # Regenerate the blob after editing the source: base64 of gzip.compress(compact JSON of the source, mtime=0).
+    source = json.loads((EVENTS_DIR / "awslogs_clicks.source.json").read_text(encoding="utf-8"))
+
+    assert _subscription_payload("awslogs_clicks") == source
+    assert all(len(event["id"]) == 56 and event["id"].isdigit() for event in source["logEvents"])
+    assert all(json.loads(event["message"])["record"] == "click" for event in source["logEvents"])
 
 
 def test_the_authorizer_fixture_is_the_create_requests_authorization() -> None:

@@ -43,6 +43,7 @@ EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
     errors.UnknownDomain: 404,
     errors.DomainNotAllowed: 403,
     errors.DomainInUse: 409,
+    errors.InvalidRange: 422,
 }
 
 

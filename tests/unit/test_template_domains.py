@@ -66,6 +66,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "ShortLinksOnCustomDomain": False,
         "ExpandsThirdParty": True,
         "CapsExpandConcurrency": True,
+        "CapsAnalyticsConcurrency": True,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {
@@ -179,6 +180,9 @@ def test_the_validated_variant_is_the_template_with_the_example_values_as_defaul
 
     assert written["Globals"]["Function"].pop("CodeUri") == str(ROOT / "functions")
     expected["Globals"]["Function"].pop("CodeUri")
+    layer, expected_layer = (t["Resources"]["AnalyticsDependencies"]["Properties"] for t in (written, expected))
+    assert layer.pop("ContentUri") == str(ROOT / "layers" / "analytics")
+    expected_layer.pop("ContentUri")
     assert written == expected
     assert all(condition_values(written, parameter_values(written)).values())
     assert _failed_rules(written, {}) == []
@@ -197,6 +201,7 @@ def test_sam_generates_the_stage_the_api_mapping_depends_on(tmp_path: Path, monk
 
     variant = with_defaults(load_template(), CUSTOM_DOMAIN_PARAMETERS)
     variant["Globals"]["Function"]["CodeUri"] = "s3://bucket/code.zip"  # offline: no local code to package
+    variant["Resources"]["AnalyticsDependencies"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
     resources: dict[str, Any] = transform(variant, {}, NoManagedPolicies())["Resources"]
 
     stage = resources[resources["CustomDomainApiMapping"]["DependsOn"]]

@@ -11,8 +11,9 @@ from local.template import load_template
 # Which partition-key prefixes each function may touch on the table itself (indexes are granted separately).
 EXPECTED_PREFIXES = {
     "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*", "DOMAINS"},
-    "LinksFunction": {"LINK#*", "DOMAINS"},
-    "RedirectFunction": {"LINK#*", "DOMAINS"},
+    "LinksFunction": {"LINK#*", "DOMAINS", "STATS#*"},
+    "RedirectFunction": {"LINK#*", "DOMAINS", "SECRET#visitor"},
+    "AnalyticsFunction": {"STATS#*", "BATCH#*", "LINK#*"},
     "ExpandFunction": {"LINK#*", "DOMAINS", "EXPAND#*", "RATE#expand#*"},
     "AuthorizerFunction": {"APIKEY#*"},
     "KeysFunction": {"APIKEY#*"},

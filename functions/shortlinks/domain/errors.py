@@ -190,6 +190,32 @@ class NotOurShortUrl(ShortlinksError):
         return cls(f"{host[:253]!r} is not a short domain of this service, and expanding other links is switched off")
 
 
+class InvalidRange(ShortlinksError):
+    """Statistics asked for a period the service does not answer: unreadable, reversed, too long, or at an
+    unknown granularity."""
+
+    code = "invalid_range"
+
+    @classmethod
+    def unreadable(cls, parameter: str, value: str) -> InvalidRange:
+        return cls(
+            f"{parameter} must be an ISO 8601 date or date-time such as 2026-12-01 or 2026-12-01T09:00:00Z,"
+            f" not {value[:40]!r}"
+        )
+
+    @classmethod
+    def backwards(cls) -> InvalidRange:
+        return cls("from must not be after to")
+
+    @classmethod
+    def too_long(cls, granularity: str, buckets: int, limit: str) -> InvalidRange:
+        return cls(f"a range by {granularity} covers at most {buckets} {granularity}s ({limit})")
+
+    @classmethod
+    def granularity(cls, value: str, allowed: str) -> InvalidRange:
+        return cls(f"granularity must be {allowed}, not {value[:20]!r}")
+
+
 class StorageUnavailable(ShortlinksError):
     """The store failed or did not answer in time: transient, so the caller is told when to retry."""
 

@@ -1,7 +1,8 @@
-"""Link management for API keys: list, read, change, delete, and the history of destinations.
+"""Link management for API keys: list, read, change, delete, the history of destinations, and click statistics.
 
-``GET /v1/links``, ``GET|PATCH|DELETE /v1/links/{code}``, ``GET /v1/links/{code}/history``. Members see and
-change only their own links (another key's link answers 404, as if it did not exist); admins see all.
+``GET /v1/links``, ``GET|PATCH|DELETE /v1/links/{code}``, ``GET /v1/links/{code}/history``,
+``GET /v1/links/{code}/stats``, ``GET /v1/stats``. Members see and change only their own links (another key's link
+answers 404, as if it did not exist); admins see all.
 """
 
 from __future__ import annotations
@@ -13,15 +14,31 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
 from shortlinks.domain.links import LinkStatus, utc_now
+from shortlinks.domain.rollups import Granularity
 from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
+from shortlinks.domain.stats import (
+    EVERY_OWNER,
+    StatsRange,
+    all_time_clicks,
+    managed_link_stats,
+    overview,
+    parse_range,
+)
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.link_management import (
     HistoryEntryResponse,
     HistoryResponse,
-    LinkPageResponse,
+    LinkListingResponse,
+    ListedLinkResponse,
     UpdateLinkRequest,
 )
 from shortlinks.schemas.links import LinkResponse
+from shortlinks.schemas.stats import (
+    CSV_CONTENT_TYPE,
+    LinkStatsResponse,
+    OverviewResponse,
+)
+from shortlinks.storage.analytics import DynamoRollupStore
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository
 from shortlinks.web.api import (
@@ -34,7 +51,7 @@ from shortlinks.web.api import (
 )
 from shortlinks.web.auth import require_principal
 from shortlinks.web.hosts import ShortDomains, registry_for
-from shortlinks.web.http import BadRequest, lower_headers, request_host
+from shortlinks.web.http import BadRequest, lower_headers, request_host, wants_csv
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -47,6 +64,9 @@ settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
 domains = ShortDomains(settings, registry_for(settings, repository))
+stats_source = DynamoRollupStore(
+    settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
+)
 
 
 def list_route(event: dict[str, Any]) -> JsonResponse:
@@ -63,9 +83,13 @@ def list_route(event: dict[str, Any]) -> JsonResponse:
         status=_status(event),
         now=now,
     )
+    clicks = all_time_clicks(stats_source, page.links)
     metrics.add_metric(name="LinksListed", unit=MetricUnit.Count, value=1)
-    body = LinkPageResponse(
-        links=[LinkResponse.of(link, domains.short_url(link.domain, link.code, host), now) for link in page.links],
+    body = LinkListingResponse(
+        links=[
+            ListedLinkResponse.listed(link, domains.short_url(link.domain, link.code, host), now, link_clicks)
+            for link, link_clicks in zip(page.links, clicks, strict=True)
+        ],
         next_cursor=page.next_cursor,
     )
     return JsonResponse(200, body.model_dump_json())
@@ -115,6 +139,56 @@ def history_route(event: dict[str, Any]) -> JsonResponse:
     entries = link_history(repository, principal, _domain(event, host), path_parameter(event, "code"))
     metrics.add_metric(name="HistoriesRead", unit=MetricUnit.Count, value=1)
     body = HistoryResponse(history=[HistoryEntryResponse.of(entry) for entry in entries])
+    return JsonResponse(200, body.model_dump_json())
+
+
+def link_stats_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    stats_range = _range(event, (Granularity.HOUR, Granularity.DAY))
+    stats = managed_link_stats(
+        repository, stats_source, principal, _domain(event, host), path_parameter(event, "code"), stats_range
+    )
+    metrics.add_metric(name="LinkStatsRead", unit=MetricUnit.Count, value=1)
+    return _stats_response(event, LinkStatsResponse.of(stats))
+
+
+def overview_route(event: dict[str, Any]) -> JsonResponse:
+    principal = require_principal(event)
+    host = request_host(event)
+    stats_range = _range(event, (Granularity.DAY,))
+    owner = _owner_filter(event)
+    requested = _bounded(event, "domain", 253)
+    if requested is not None and owner not in (None, EVERY_OWNER):
+        message = "not with an owner: an owner's statistics cover all its domains"
+        raise BadRequest.invalid([{"field": "domain", "message": message}])
+    result = overview(
+        stats_source,
+        principal,
+        stats_range,
+        owner=owner,
+        domain=domains.named(requested, host).host if requested is not None else None,
+        default_domain=lambda: domains.named(None, host).host,
+    )
+    metrics.add_metric(name="StatsOverviewsRead", unit=MetricUnit.Count, value=1)
+    body = OverviewResponse.of(result, lambda domain, code: domains.short_url(domain, code, host))
+    return _stats_response(event, body)
+
+
+def _range(event: dict[str, Any], granularities: tuple[Granularity, ...]) -> StatsRange:
+    return parse_range(
+        query_parameter(event, "from"),
+        query_parameter(event, "to"),
+        query_parameter(event, "granularity"),
+        now=utc_now(),
+        granularities=granularities,
+    )
+
+
+def _stats_response(event: dict[str, Any], body: LinkStatsResponse | OverviewResponse) -> JsonResponse:
+    """JSON, or CSV (one row per bucket) when the caller's ``Accept`` prefers ``text/csv``."""
+    if wants_csv(lower_headers(event).get("accept", "")):
+        return JsonResponse(200, body.to_csv(), {"Content-Type": CSV_CONTENT_TYPE})
     return JsonResponse(200, body.model_dump_json())
 
 
@@ -183,6 +257,8 @@ _serve = json_endpoint(
             "PATCH /v1/links/{code}": patch_route,
             "DELETE /v1/links/{code}": delete_route,
             "GET /v1/links/{code}/history": history_route,
+            "GET /v1/links/{code}/stats": link_stats_route,
+            "GET /v1/stats": overview_route,
         }
     )
 )

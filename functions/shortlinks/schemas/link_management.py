@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict
 
-from shortlinks.domain.links import HistoryEntry
+from shortlinks.domain.links import HistoryEntry, Link
 from shortlinks.domain.service import LinkChanges
 from shortlinks.schemas.links import LinkResponse, RedirectType, Rfc3339, Tags, Title, Url, iso
 
@@ -39,8 +40,18 @@ class UpdateLinkRequest(BaseModel):
         )
 
 
-class LinkPageResponse(BaseModel):
-    links: list[LinkResponse]
+class ListedLinkResponse(LinkResponse):
+    """A link in ``GET /v1/links``: the link as its owner sees it, and its clicks since it was created."""
+
+    clicks: int
+
+    @classmethod
+    def listed(cls, link: Link, short_url: str, now: datetime, clicks: int) -> Self:
+        return cls(**LinkResponse.of(link, short_url, now).model_dump(), clicks=clicks)
+
+
+class LinkListingResponse(BaseModel):
+    links: list[ListedLinkResponse]
     next_cursor: str | None
 
 

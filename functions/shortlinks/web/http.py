@@ -21,6 +21,7 @@ from shortlinks.domain.errors import (
     InvalidDomain,
     InvalidExpiry,
     InvalidKeySpec,
+    InvalidRange,
     InvalidTags,
     InvalidUrl,
     KeyNotFound,
@@ -86,6 +87,7 @@ STATUS_BY_ERROR: Mapping[type[ShortlinksError], int] = {
     EditConflict: 409,
     VersionMismatch: 412,
     InvalidKeySpec: 422,
+    InvalidRange: 422,
     KeyNotFound: 404,
     CodeSpaceExhausted: 503,
     StorageUnavailable: 503,
@@ -123,20 +125,30 @@ def request_host(event: Mapping[str, Any]) -> str:
 
 def wants_html(accept: str) -> bool:
     """True when the client ranks text/html above application/json (browsers do; curl and SDKs do not)."""
-    html = json_q = 0.0
+    return prefers(accept, "text/html")
+
+
+def wants_csv(accept: str) -> bool:
+    """True when the client ranks text/csv above JSON (``Accept: text/csv``); ``*/*`` or nothing is JSON."""
+    return prefers(accept, "text/csv")
+
+
+def prefers(accept: str, media_type: str) -> bool:
+    """True when ``accept`` ranks ``media_type`` above application/json (and does not refuse it with q=0)."""
+    wanted = json_q = 0.0
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
         quality = 1.0
         for param in params.split(";"):
             name, _, value = param.strip().partition("=")
-            if name == "q":
+            if name.strip().lower() == "q":
                 try:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
         media = media.strip().lower()
-        if media == "text/html":
-            html = max(html, quality)
+        if media == media_type:
+            wanted = max(wanted, quality)
         elif media in ("application/json", "application/*"):
             json_q = max(json_q, quality)
-    return html > 0 and html >= json_q
+    return wanted > 0 and wanted >= json_q

@@ -1,0 +1,489 @@
+"""Click records (domain/clicks.py): parsing what the redirect wrote, classifying it, adding it to a rollup."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from local.template import ROOT
+from shortlinks.domain.clicks import (
+    DIRECT,
+    UNKNOWN,
+    ClassifiedClick,
+    ClickKind,
+    ClickRecord,
+    DeviceType,
+    add_to_rollup,
+    batch_totals,
+    classify,
+    count_clicks,
+    parse_click,
+)
+from shortlinks.domain.rollups import BucketCounts, BucketKey, Granularity, Rollup, Scope, ScopeKind
+
+TS = 1796116443.118  # 2026-12-01T09:14:03.118Z
+DAY, HOUR = "2026-12-01", "2026-12-01T09"
+DOMAIN = "sho.rt"
+CODE = "AbC1234"
+VISITOR = "3f2a9c0d1e4b5a67"
+OWNER = "key_Campaigns001"
+
+CHROME_DESKTOP = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Mobile/15E148 Safari/604.1"
+)
+CHROME_ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+    "Mobile Safari/537.36"
+)
+CHROME_ANDROID_TABLET = (
+    "Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+SAFARI_IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+    "Mobile/15E148 Safari/604.1"
+)
+PINTEREST_APP = (  # a person in Pinterest's in-app browser, not Pinterest's preview fetcher
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148 [Pinterest/iOS]"
+)
+
+PREVIEW_AGENTS = [
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Twitterbot/1.0",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 "
+    "Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0",  # iMessage
+    "WhatsApp/2.23.20.0 A",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    "TelegramBot (like TwitterBot)",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 "
+    "Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
+    "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5 skype-url-preview@microsoft.com",
+    "Iframely/1.3.1 (+https://iframely.com/docs/about)",
+    "Mozilla/5.0 (compatible; Embedly/0.2; +http://support.embed.ly/)",
+    "Mozilla/5.0 (compatible; redditbot/1.0; +http://www.reddit.com/feedback)",
+    "Pinterest/0.2 (+https://www.pinterest.com/bot.html)",
+    "Mozilla/5.0 (compatible; Bluesky Cardyb/1.1; +mailto:support@bsky.app)",
+]
+BOT_AGENTS = [
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+    "curl/8.5.0",
+    "python-requests/2.32.3",
+]
+
+
+def line(**fields: Any) -> str:
+    """A click record as the redirect writes it (observability.write_click), with ``fields`` replaced."""
+    record: dict[str, Any] = {
+        "record": "click",
+        "ts": TS,
+        "request_id": "8Zq1hQ2aIAMEVXA=",
+        "method": "GET",
+        "code": CODE,
+        "domain": DOMAIN,
+        "status": 302,
+        "referrer_host": "t.co",
+        "user_agent": CHROME_DESKTOP,
+        "country": "FR",
+        "visitor": VISITOR,
+    }
+    record.update(fields)
+    return json.dumps(record, separators=(",", ":"))
+
+
+def classified(**fields: Any) -> ClassifiedClick:
+    record = parse_click(line(**fields))
+    assert record is not None
+    return classify(record)
+
+
+class FakeLinkOwners:
+    """``LinkOwners`` over a dict: the links that exist, and their owners."""
+
+    def __init__(self, owners: dict[Scope, str | None]) -> None:
+        self._owners = owners
+        self.asked: list[list[Scope]] = []
+
+    def owners(self, links: Iterable[Scope]) -> dict[Scope, str | None]:
+        asked = list(links)
+        self.asked.append(asked)
+        return {link: self._owners[link] for link in asked if link in self._owners}
+
+
+LINK = Scope.link(DOMAIN, CODE)
+
+
+def key(scope: Scope, granularity: Granularity, start: str = "") -> BucketKey:
+    return BucketKey(scope, granularity, start)
+
+
+# --- parse_click -------------------------------------------------------------------------------------------------
+
+
+def test_a_redirect_record_parses_with_every_field() -> None:
+    record = parse_click(line() + "\n")  # CloudWatch Logs keeps the newline the redirect wrote
+
+    assert record == ClickRecord(
+        ts=TS,
+        request_id="8Zq1hQ2aIAMEVXA=",
+        method="GET",
+        code=CODE,
+        domain=DOMAIN,
+        status=302,
+        referrer_host="t.co",
+        user_agent=CHROME_DESKTOP,
+        country="FR",
+        visitor=VISITOR,
+    )
+    assert record.at == datetime(2026, 12, 1, 9, 14, 3, 118000, tzinfo=UTC)
+
+
+def test_a_record_without_a_visitor_field_is_still_a_click() -> None:
+    record = json.loads(line())
+    del record["visitor"]
+
+    parsed = parse_click(json.dumps(record))
+
+    assert parsed is not None
+    assert parsed.visitor is None
+
+
+def test_unknown_fields_are_ignored_so_the_redirect_may_add_some() -> None:
+    assert parse_click(line(new_field={"nested": True})) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "not json",
+        "[1, 2]",
+        '{"record": "click"',
+        json.dumps({"level": "INFO", "message": "redirect failed"}),
+        line(record="visit"),
+        line(ts="1796116443.118"),
+        line(ts=True),
+        line(ts=-1),
+        line(ts=1e20),
+        line(status="302"),
+        line(status=True),
+        line(status=302.0),
+        line(status=99),
+        line(code=None),
+        line(code=7),
+        line(code="x" * 65),
+        line(domain=""),
+        line(domain="d" * 254),
+        line(method=["GET"]),
+        line(user_agent=12),
+        line(user_agent="u" * 513),
+        line(referrer_host={"host": "t.co"}),
+        line(country=["FR"]),
+        line(visitor="3F2A9C0D1E4B5A67"),
+        line(visitor="3f2a9c0d"),
+        line(visitor=1234567890123456),
+        line(user_agent="u" * 500, referrer_host="r" * 253, request_id="q" * 128) + " " * 4000,
+    ],
+    ids=lambda message: message[:40],
+)
+def test_a_line_that_is_not_a_valid_click_record_is_none(message: str) -> None:
+    assert parse_click(message) is None
+
+
+def test_nan_is_not_a_timestamp() -> None:
+    assert parse_click(line().replace(f'"ts":{TS}', '"ts":NaN')) is None
+
+
+# --- classify: what a record counts as ----------------------------------------------------------------------------
+
+
+def test_a_head_request_is_a_preview_whatever_asked() -> None:
+    assert classified(method="HEAD").kind is ClickKind.PREVIEW
+    assert classified(method="HEAD", user_agent=None).kind is ClickKind.PREVIEW
+
+
+@pytest.mark.parametrize("agent", PREVIEW_AGENTS, ids=lambda agent: agent[:30])
+def test_each_link_preview_agent_is_a_preview_not_a_bot(agent: str) -> None:
+    click = classified(user_agent=agent)
+
+    assert click.kind is ClickKind.PREVIEW
+    assert click.visitor is None
+
+
+@pytest.mark.parametrize("agent", BOT_AGENTS, ids=lambda agent: agent[:30])
+def test_crawlers_are_bots(agent: str) -> None:
+    click = classified(user_agent=agent)
+
+    assert click.kind is ClickKind.BOT
+    assert click.device == DeviceType.BOT
+    assert click.visitor is None
+
+
+@pytest.mark.parametrize("agent", [None, "", "   "])
+def test_a_click_without_a_user_agent_is_a_bot(agent: str | None) -> None:
+    click = classified(user_agent=agent)
+
+    assert (click.kind, click.device, click.browser, click.os) == (ClickKind.BOT, "bot", UNKNOWN, UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    ("agent", "device", "browser", "os"),
+    [
+        (CHROME_DESKTOP, "desktop", "Chrome", "Windows"),
+        (SAFARI_IPHONE, "mobile", "Mobile Safari", "iOS"),
+        (CHROME_ANDROID, "mobile", "Chrome Mobile", "Android"),
+        (CHROME_ANDROID_TABLET, "tablet", "Chrome", "Android"),
+        (SAFARI_IPAD, "tablet", "Mobile Safari", "iOS"),
+        (PINTEREST_APP, "mobile", "Pinterest", "iOS"),
+    ],
+    ids=["desktop-chrome", "iphone-safari", "android-phone", "android-tablet", "ipad", "pinterest-in-app"],
+)
+def test_people_are_humans_with_their_device_browser_and_os(agent: str, device: str, browser: str, os: str) -> None:
+    click = classified(user_agent=agent)
+
+    assert click.kind is ClickKind.HUMAN
+    assert (click.device, click.browser, click.os) == (device, browser, os)
+    assert click.visitor == VISITOR
+
+
+def test_an_agent_nothing_recognises_is_a_human_on_an_unknown_device() -> None:
+    click = classified(user_agent="SomethingNew/1.0")
+
+    assert (click.kind, click.device, click.browser, click.os) == (ClickKind.HUMAN, "other", UNKNOWN, UNKNOWN)
+
+
+def test_the_referrer_is_the_recorded_host_or_direct() -> None:
+    assert classified(referrer_host="T.CO").referrer == "t.co"
+    assert classified(referrer_host=None).referrer == DIRECT
+    assert classified(referrer_host="").referrer == DIRECT
+
+
+@pytest.mark.parametrize(("country", "expected"), [("FR", "FR"), ("de", "DE"), (None, UNKNOWN), ("XYZ", UNKNOWN)])
+def test_the_country_is_the_viewer_country_or_unknown(country: str | None, expected: str) -> None:
+    assert classified(country=country).country == expected
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_not_found_and_gone_are_misses_whatever_asked(status: int) -> None:
+    assert classified(status=status).kind is ClickKind.MISS
+    assert classified(status=status, method="HEAD", user_agent=BOT_AGENTS[0]).kind is ClickKind.MISS
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"status": 503}, {"status": 200}, {"status": 400}, {"method": "POST"}, {"code": ""}, {"code": "", "status": 404}],
+    ids=["unavailable", "ok", "bad-request", "post", "domain-root", "domain-root-404"],
+)
+def test_other_records_are_ignored(fields: dict[str, Any]) -> None:
+    assert classified(**fields).kind is ClickKind.IGNORED
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_every_redirect_status_is_a_click(status: int) -> None:
+    assert classified(status=status).kind is ClickKind.HUMAN
+
+
+def test_only_humans_carry_a_visitor_id() -> None:
+    assert classified().visitor == VISITOR
+    assert classified(user_agent=BOT_AGENTS[0]).visitor is None
+    assert classified(user_agent=PREVIEW_AGENTS[0]).visitor is None
+    assert classified(status=404).visitor is None
+
+
+def test_the_module_imports_neither_user_agent_package_until_it_classifies() -> None:
+    code = (
+        "import sys; import shortlinks.domain.clicks; "
+        "print(sorted(m for m in sys.modules if m.startswith(('crawlerdetect', 'ua_parser'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT / "functions", capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == "[]"
+
+
+# --- add_to_rollup: which buckets a record adds to ----------------------------------------------------------------
+
+
+def counters(counts: BucketCounts) -> tuple[int, int, int, int]:
+    return counts.human, counts.bots, counts.previews, counts.misses
+
+
+def test_a_human_click_counts_on_the_links_hour_day_and_total_its_owners_day_and_its_domains_day() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(), OWNER)
+
+    assert set(rollup.buckets) == {
+        key(LINK, Granularity.HOUR, HOUR),
+        key(LINK, Granularity.DAY, DAY),
+        key(LINK, Granularity.TOTAL),
+        key(Scope.of_owner(OWNER), Granularity.DAY, DAY),
+        key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY),
+    }
+    assert all(counters(counts) == (1, 0, 0, 0) for counts in rollup.buckets.values())
+
+
+def test_the_links_day_holds_the_breakdowns_and_the_visitor() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(user_agent=SAFARI_IPHONE, referrer_host=None, country="CA"), None)
+
+    day = rollup.buckets[key(LINK, Granularity.DAY, DAY)]
+    assert day.breakdowns == {
+        "referrers": {DIRECT: 1},
+        "countries": {"CA": 1},
+        "devices": {"mobile": 1},
+        "browsers": {"Mobile Safari": 1},
+        "os": {"iOS": 1},
+    }
+    assert day.visitors == {VISITOR}
+    assert not rollup.buckets[key(LINK, Granularity.HOUR, HOUR)].breakdowns  # hours count, nothing more
+    assert not rollup.buckets[key(LINK, Granularity.HOUR, HOUR)].visitors
+
+
+def test_an_anonymous_links_click_has_no_owner_bucket() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(), None)
+
+    assert all(bucket.scope.kind is not ScopeKind.OWNER for bucket in rollup.buckets)
+
+
+def test_the_owners_day_counts_clicks_per_link() -> None:
+    rollup = Rollup()
+
+    for fields in ({}, {"user_agent": BOT_AGENTS[0]}, {"code": "help"}, {"method": "HEAD"}):
+        add_to_rollup(rollup, classified(**fields), OWNER)
+
+    owner_day = rollup.buckets[key(Scope.of_owner(OWNER), Granularity.DAY, DAY)]
+    assert counters(owner_day) == (2, 1, 1, 0)
+    assert owner_day.links == {f"{DOMAIN}/{CODE}": 2, f"{DOMAIN}/help": 1}  # clicks: previews are not
+
+
+def test_a_bot_click_counts_in_the_breakdowns_but_brings_no_visitor() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(user_agent=BOT_AGENTS[0]), None)
+
+    day = rollup.buckets[key(LINK, Granularity.DAY, DAY)]
+    assert counters(day) == (0, 1, 0, 0)
+    assert day.breakdowns["devices"] == {"bot": 1}
+    assert day.visitors == set()
+    assert counters(rollup.buckets[key(LINK, Granularity.TOTAL)]) == (0, 1, 0, 0)
+
+
+def test_a_preview_counts_on_the_links_buckets_but_not_its_total_nor_its_breakdowns() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(method="HEAD"), OWNER)
+
+    assert key(LINK, Granularity.TOTAL) not in rollup.buckets
+    day = rollup.buckets[key(LINK, Granularity.DAY, DAY)]
+    assert counters(day) == (0, 0, 1, 0)
+    assert not day.breakdowns
+    assert not day.visitors
+    assert counters(rollup.buckets[key(Scope.of_owner(OWNER), Granularity.DAY, DAY)]) == (0, 0, 1, 0)
+    assert counters(rollup.buckets[key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]) == (0, 0, 1, 0)
+
+
+def test_a_miss_counts_on_its_domains_day_only() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(status=404, code="nope"), OWNER)
+
+    assert list(rollup.buckets) == [key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]
+    assert counters(rollup.buckets[key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]) == (0, 0, 0, 1)
+
+
+def test_an_ignored_record_counts_nowhere() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(status=503), OWNER)
+
+    assert rollup.buckets == {}
+
+
+def test_buckets_follow_the_records_utc_time() -> None:
+    rollup = Rollup()
+
+    add_to_rollup(rollup, classified(ts=1796169599.999), None)  # 2026-12-01T23:59:59.999Z
+    add_to_rollup(rollup, classified(ts=1796169600.0), None)  # 2026-12-02T00:00:00Z
+
+    assert {k.start for k in rollup.buckets if k.granularity is Granularity.HOUR} == {"2026-12-01T23", "2026-12-02T00"}
+    assert {k.start for k in rollup.buckets if k.granularity is Granularity.DAY} == {"2026-12-01", "2026-12-02"}
+    assert counters(rollup.buckets[key(LINK, Granularity.TOTAL)]) == (2, 0, 0, 0)
+
+
+def test_a_visitor_clicking_twice_is_one_visitor_of_the_day() -> None:
+    rollup = Rollup()
+
+    for _ in range(2):
+        add_to_rollup(rollup, classified(), None)
+
+    day = rollup.buckets[key(LINK, Granularity.DAY, DAY)]
+    assert day.human == 2
+    assert day.visitors == {VISITOR}
+
+
+# --- count_clicks: a batch ----------------------------------------------------------------------------------------
+
+
+def test_a_batch_is_parsed_classified_and_counted_with_one_owner_lookup() -> None:
+    owners = FakeLinkOwners({LINK: OWNER, Scope.link(DOMAIN, "help"): None})
+    lines = [
+        line(),
+        line(user_agent=SAFARI_IPHONE),
+        line(user_agent=BOT_AGENTS[0]),
+        line(method="HEAD"),
+        line(code="help"),
+        line(code="gone", status=410),
+        line(status=503),
+        "not a click record",
+        line(status="302"),
+    ]
+
+    rollup = count_clicks(lines, owners)
+
+    assert owners.asked == [[LINK, Scope.link(DOMAIN, "help")]]
+    assert rollup.skipped == 2
+    assert counters(rollup.buckets[key(LINK, Granularity.DAY, DAY)]) == (2, 1, 1, 0)
+    assert counters(rollup.buckets[key(Scope.link(DOMAIN, "help"), Granularity.DAY, DAY)]) == (1, 0, 0, 0)
+    assert counters(rollup.buckets[key(Scope.of_owner(OWNER), Granularity.DAY, DAY)]) == (2, 1, 1, 0)
+    assert counters(rollup.buckets[key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]) == (3, 1, 1, 1)
+    assert counters(batch_totals(rollup)) == (3, 1, 1, 1)
+    assert batch_totals(rollup).clicks == 4
+
+
+def test_a_redirect_for_a_link_that_is_not_in_the_table_is_a_miss() -> None:
+    # GIVEN a domain whose not_found_url answered an unknown code with a 302
+    owners = FakeLinkOwners({})
+
+    rollup = count_clicks([line(code="wp-login.php"), line(code="wp-login.php", method="HEAD")], owners)
+
+    # THEN the unknown code gets no buckets of its own: the domain counts two misses
+    assert list(rollup.buckets) == [key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]
+    assert counters(rollup.buckets[key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]) == (0, 0, 0, 2)
+
+
+def test_a_batch_of_misses_and_junk_asks_for_no_owners() -> None:
+    owners = FakeLinkOwners({})
+
+    rollup = count_clicks([line(status=404), line(status=503), "junk"], owners)
+
+    assert owners.asked == []
+    assert rollup.skipped == 1
+    assert counters(batch_totals(rollup)) == (0, 0, 0, 1)
