@@ -152,7 +152,7 @@ def test_a_batch_writes_counters_breakdowns_visitor_shards_ttls_and_one_marker(
     hour_ttl = epoch(datetime(2026, 12, 1, 10, tzinfo=UTC) + timedelta(days=3))
     day_ttl = epoch(datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=40))
     assert stored(store) == [
-        {"pk": "BATCH#batch-1", "sk": "0", "ttl": epoch(NOW + timedelta(days=7))},
+        {"pk": "BATCH#batch-1", "sk": "0", "ttl": epoch(NOW + timedelta(days=15))},
         {
             "pk": "STATS#DOMAIN#sho.rt",
             "sk": "D#2026-12-01",

@@ -67,7 +67,9 @@ from shortlinks.storage.models import bind, share_client
 
 MAX_UPDATES_PER_TRANSACTION = 99  # DynamoDB allows 100 actions per transaction; one is the batch's marker
 MAX_ADDS_PER_UPDATE = 100  # keeps each UpdateExpression far below DynamoDB's 4 KB (``#a99 :v99, `` is 11 bytes)
-MARKER_SECONDS = 7 * 86_400  # CloudWatch Logs redelivers within hours; a week is ample
+# Longer than anything can come back: CloudWatch Logs redelivers within hours, and the failure queue keeps a batch
+# 14 days for a replay, which must find the markers of the transactions that did land.
+MARKER_SECONDS = 15 * 86_400
 TRANSACTION_ATTEMPTS = 4  # per transaction, on conflicts and throttling (each call also has the budget's retries)
 BATCH_GET_ATTEMPTS = 5  # calls per BatchGetItem of at most 100 keys, while DynamoDB leaves keys unprocessed
 BACKOFF_BASE_SECONDS = 0.05  # full jitter: attempt n waits up to 0.05 * 2**n s

@@ -1,4 +1,5 @@
-"""The redirect's read, and nothing else: one eventually consistent, projected GetItem.
+"""The redirect's read: one eventually consistent, projected GetItem per request (and, once per container per
+day, the day's visitor secret through storage/secrets.py).
 
 The redirect function imports this module instead of storage.repository, so it loads neither the history and
 rate-counter models nor pynamodb's transactions (docs/benchmarks.md).

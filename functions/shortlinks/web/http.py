@@ -129,12 +129,13 @@ def wants_html(accept: str) -> bool:
 
 
 def wants_csv(accept: str) -> bool:
-    """True when the client ranks text/csv above JSON (``Accept: text/csv``); ``*/*`` or nothing is JSON."""
+    """True when the client ranks text/csv at least as high as JSON (``Accept: text/csv``); ``*/*`` or nothing is
+    JSON."""
     return prefers(accept, "text/csv")
 
 
 def prefers(accept: str, media_type: str) -> bool:
-    """True when ``accept`` ranks ``media_type`` above application/json (and does not refuse it with q=0)."""
+    """True when ``accept`` ranks ``media_type`` at least as high as application/json (and not with q=0)."""
     wanted = json_q = 0.0
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
