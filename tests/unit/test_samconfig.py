@@ -37,7 +37,7 @@ def _overrides(options: dict[str, Any]) -> dict[str, str]:
 
 
 def _tags(options: dict[str, Any]) -> dict[str, str]:
-    from samcli.cli.types import CfnTags  # type: ignore[import-untyped]
+    from samcli.cli.types import CfnTags
 
     return dict(CfnTags().convert(options["tags"], None, None))
 
