@@ -37,9 +37,9 @@ def _alias_ref(function: str) -> dict[str, str]:
     return {"Ref": f"{function}Alias{ALIAS}"}  # the AWS::Lambda::Alias SAM generates; !Ref gives its ARN
 
 
-@pytest.fixture(scope="module")
-def translated() -> dict[str, Any]:
-    """template.yaml as CloudFormation receives it after the SAM transform (no AWS call, no packaging)."""
+def _translate(overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """template.yaml's resources as CloudFormation receives them after the SAM transform, for these parameter
+    values (no AWS call, no packaging)."""
     from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
     class NoManagedPolicies:
@@ -51,8 +51,13 @@ def translated() -> dict[str, Any]:
     template["Resources"]["AnalyticsDependencies"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(os.environ, "AWS_DEFAULT_REGION", "us-east-1")  # the translator needs a region, even offline
-        resources: dict[str, Any] = transform(template, {}, NoManagedPolicies())["Resources"]
+        resources: dict[str, Any] = transform(template, overrides or {}, NoManagedPolicies())["Resources"]
     return resources
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    return _translate()
 
 
 def test_the_environment_is_dev_unless_prod_is_chosen() -> None:
@@ -70,6 +75,112 @@ def test_every_function_publishes_versions_behind_the_alias_live() -> None:
 
     for function in _functions(template):
         assert template["Resources"][function]["Properties"].get("AutoPublishAlias", in_globals) == ALIAS, function
+
+
+# Properties that are not a version's configuration: the function's own (concurrency), the alias's (invoke config),
+# SAM's, or the events and the role.
+NOT_VERSION_CONFIGURATION = {
+    "Events",
+    "Policies",
+    "ReservedConcurrentExecutions",
+    "EventInvokeConfig",
+    "DeploymentPreference",
+    "AutoPublishAlias",
+    "AutoPublishAliasAllProperties",
+    "VersionDescription",
+}
+# The Rules make CertificateArn non-empty exactly when CustomDomainName is: the latter says all the former would.
+IMPLIED = {"CertificateArn"}
+
+
+def _deploy_time_values(value: Any, template: dict[str, Any]) -> set[str]:
+    """The parameters and resources whose deploy-time values ``value`` is made of (through conditions too)."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= _deploy_time_values(item, template)
+    elif isinstance(value, dict):
+        for key, argument in value.items():
+            if key == "Ref" and not str(argument).startswith("AWS::"):
+                found.add(str(argument).split(".")[0])
+            elif key == "Fn::Sub":
+                text, variables = (argument, {}) if isinstance(argument, str) else argument
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)} - set(variables)
+                found |= _deploy_time_values(list(variables.values()), template)
+            elif key == "Fn::GetAtt":
+                found.add(str(argument[0]))
+            elif key == "Fn::If":
+                found |= _deploy_time_values({"Condition": argument[0]}, template)
+                found |= _deploy_time_values(argument[1:], template)
+            elif key == "Condition":
+                found |= _deploy_time_values(template["Conditions"][argument], template)
+            else:
+                found |= _deploy_time_values(argument, template)
+    return {name for name in found if not name.startswith("AWS::")}
+
+
+def _version_configuration(template: dict[str, Any], function: str) -> dict[str, Any]:
+    """The function's properties that a published version freezes, with the Globals applied."""
+    globals_fn = template["Globals"]["Function"]
+    properties = template["Resources"][function]["Properties"]
+    merged = {**globals_fn, **properties}
+    merged["Environment"] = {
+        "Variables": {
+            **globals_fn["Environment"]["Variables"],
+            **properties.get("Environment", {}).get("Variables", {}),
+        }
+    }
+    configuration = {name: value for name, value in merged.items() if name not in NOT_VERSION_CONFIGURATION}
+    # A layer that says PublishLambdaVersion is part of what SAM compares (with AutoPublishAliasAllProperties).
+    configuration["Layers"] = [
+        layer
+        for layer in configuration.get("Layers", [])
+        if not template["Resources"][layer["Ref"]]["Properties"].get("PublishLambdaVersion")
+    ]
+    return configuration
+
+
+@pytest.mark.parametrize("function", _functions(load_template()))
+def test_a_new_deploy_time_value_in_a_functions_configuration_publishes_a_version(function: str) -> None:
+    """SAM publishes a version when a function's properties change as written, not when a parameter's value does;
+    the version's description carries those values, and a new description replaces the version."""
+    template = load_template()
+    properties = template["Resources"][function]["Properties"]
+    described = _deploy_time_values(properties["VersionDescription"], template)
+
+    assert properties["AutoPublishAliasAllProperties"] is True  # any change to the properties as written
+    assert described == _deploy_time_values(_version_configuration(template, function), template) - IMPLIED
+
+
+def test_a_new_layer_version_publishes_a_new_version_of_the_aggregator() -> None:
+    template = load_template()
+    [layer] = template["Resources"]["AnalyticsFunction"]["Properties"]["Layers"]
+
+    assert template["Resources"][layer["Ref"]]["Properties"]["PublishLambdaVersion"] is True
+
+
+def test_a_parameter_change_keeps_the_versions_id_but_changes_its_description() -> None:
+    """Why each version carries a description: for SAM a parameter change is no change (the same version logical
+    id), but the description changes, and CloudFormation cannot update that in place: it publishes a new version."""
+    template = load_template()
+
+    def versions(overrides: dict[str, str]) -> dict[str, str]:
+        resources = _translate(overrides)
+        values = parameter_values(template, overrides)
+        return {
+            name: re.sub(
+                r"\$\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), r["Properties"]["Description"]["Fn::Sub"]
+            )
+            for name, r in resources.items()
+            if r["Type"] == "AWS::Lambda::Version" and name.startswith("AuthorizerFunction")
+        }
+
+    [(before_id, before)] = versions({}).items()
+    [(after_id, after)] = versions({"AuthCacheSeconds": "5"}).items()
+
+    assert after_id == before_id
+    assert before.endswith(" 60")
+    assert after.endswith(" 5")
 
 
 @pytest.mark.parametrize(("environment", "deployment"), [("dev", "AllAtOnce"), ("prod", "Canary10Percent5Minutes")])
@@ -201,3 +312,26 @@ def test_codedeploy_rolls_the_redirect_back_on_its_alarms(translated: dict[str, 
     for alarm in DEPLOY_ALARMS:  # the alarms follow the version the alias is moving to
         dimensions = {d["Name"]: d["Value"] for d in translated[alarm]["Properties"]["Dimensions"]}
         assert dimensions["ExecutedVersion"] == alias["Properties"]["FunctionVersion"]
+
+
+def test_every_version_description_fits_lambdas_256_characters() -> None:
+    """Lambda refuses a longer description (the deploy would fail on the version). Generous values: the longest
+    numbers each parameter allows, 60-character host names, a stack name of 30 characters."""
+    template = load_template()
+    longest = {
+        name: str(spec.get("MaxValue", spec.get("Default", "")))
+        if spec["Type"] == "Number"
+        else max((str(v) for v in spec.get("AllowedValues", [spec.get("Default", "")])), key=len)
+        for name, spec in template["Parameters"].items()
+    }
+    host = "a" * 56 + ".org"
+    longest |= {
+        "ShortBaseUrl": f"https://{host}:65535",
+        "CustomDomainName": host,
+        "LinksTable": "shortlinks-production-eu-west-LinksTable-ABCDEFGHIJKL",
+    }
+
+    for function in _functions(template):
+        text = template["Resources"][function]["Properties"]["VersionDescription"]["Fn::Sub"]
+        description = re.sub(r"\$\{(\w+)\}", lambda m: longest[m.group(1)], text)
+        assert len(description) <= 256, (function, len(description))
