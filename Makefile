@@ -67,7 +67,7 @@ bench: $(BIN)/.installed
 ## smoke: create, follow, expand and delete one link on a deployment: make smoke BASE_URL=https://... API_KEY=sl_...
 # The key reaches python -m smoke through the environment (make passes its command-line variables on), never argv.
 smoke: $(BIN)/.installed
-	@test -n "$$BASE_URL" || { echo "make smoke: BASE_URL is missing (the stack's ApiUrl, e.g. make smoke BASE_URL=https://abc123.execute-api.eu-west-1.amazonaws.com API_KEY=sl_...)" >&2; exit 2; }
+	@test -n "$$BASE_URL" || { echo "make smoke: BASE_URL is missing (the stack's ApiUrl output)" >&2; exit 2; }
 	@test -n "$$API_KEY" || { echo "make smoke: API_KEY is missing (any valid key; a member key is enough)" >&2; exit 2; }
 	@BASE_URL="$$BASE_URL" API_KEY="$$API_KEY" $(BIN)/python -m smoke
 
