@@ -10,7 +10,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit integration e2e infra build bench clean
+.PHONY: run test lint typecheck unit integration e2e infra build bench smoke clean
 
 $(BIN)/.installed: requirements.txt functions/requirements.txt layers/analytics/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is required (python3.13 on PATH or pyenv's 3.13)"; exit 1; }
@@ -63,6 +63,13 @@ build: $(BIN)/.installed
 bench: $(BIN)/.installed
 	@command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || echo "wrk unavailable: the throughput figure will be skipped"; }
 	$(BIN)/python -m bench --update-doc
+
+## smoke: create, follow, expand and delete one link on a deployment: make smoke BASE_URL=https://... API_KEY=sl_...
+# The key reaches python -m smoke through the environment (make passes its command-line variables on), never argv.
+smoke: $(BIN)/.installed
+	@test -n "$$BASE_URL" || { echo "make smoke: BASE_URL is missing (the stack's ApiUrl output)" >&2; exit 2; }
+	@test -n "$$API_KEY" || { echo "make smoke: API_KEY is missing (any valid key; a member key is enough)" >&2; exit 2; }
+	@BASE_URL="$$BASE_URL" API_KEY="$$API_KEY" $(BIN)/python -m smoke
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

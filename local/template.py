@@ -155,20 +155,28 @@ def _route_authorizer(template: dict[str, Any], event_props: dict[str, Any]) -> 
     config = (auth.get("Authorizers") or {}).get(name)
     if config is None:
         raise ValueError(f"route {event_props.get('Path')}: no authorizer named {name!r} on its API")
-    function_arn = config.get("FunctionArn")
-    if not (isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn):
-        raise ValueError(
-            f"authorizer {name}: only Lambda authorizers with FunctionArn: !GetAtt <Function>.Arn run locally"
-        )
     identity = config.get("Identity") or {}
     return Authorizer(
         name=str(name),
-        function=str(function_arn["Fn::GetAtt"][0]),
+        function=_authorizer_function(str(name), config.get("FunctionArn")),
         payload_format_version=str(config.get("AuthorizerPayloadFormatVersion", "")),
         simple_responses=bool(config.get("EnableSimpleResponses", False)),
         identity_headers=tuple(str(header).lower() for header in identity.get("Headers") or ()),
         identity_query_strings=tuple(str(parameter) for parameter in identity.get("QueryStrings") or ()),
         result_ttl_seconds=int(identity.get("ReauthorizeEvery", 300)),
+    )
+
+
+def _authorizer_function(name: str, function_arn: Any) -> str:
+    """The logical id of the function behind an authorizer's ``FunctionArn``: ``!GetAtt <Function>.Arn``, or
+    ``!Ref <Function>.Alias`` (its ``AutoPublishAlias``; locally the function's code is its only version)."""
+    if isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn:
+        return str(function_arn["Fn::GetAtt"][0])
+    if isinstance(function_arn, dict) and str(function_arn.get("Ref", "")).endswith(".Alias"):
+        return str(function_arn["Ref"]).removesuffix(".Alias")
+    raise ValueError(
+        f"authorizer {name}: only Lambda authorizers with FunctionArn: !GetAtt <Function>.Arn or"
+        " !Ref <Function>.Alias run locally"
     )
 
 
