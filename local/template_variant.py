@@ -2,7 +2,8 @@
 
 ``sam validate`` and ``cfn-lint`` take no parameter values; they check a template as its defaults deploy it. The
 copy this writes has example values as the defaults of ``CustomDomainName``, ``CertificateArn`` and
-``HostedZoneId``, so ``HasCustomDomain`` and ``ManagesDns`` hold and every custom-domain resource is checked.
+``HostedZoneId``, so ``HasCustomDomain`` and ``ManagesDns`` hold and every custom-domain resource is checked; and
+of ``AlarmEmail``, so the alarm topic's e-mail subscription is checked too.
 It is written in CloudFormation's long form (``Ref``, ``Fn::GetAtt`` ...), which means the same as the short tags.
 
     python -m local.template_variant [--output PATH]
@@ -25,6 +26,8 @@ CUSTOM_DOMAIN_PARAMETERS = {
     "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     "HostedZoneId": "Z0000000000000000000",
 }
+# Every other optional part, so that every condition holds in the variant.
+VARIANT_PARAMETERS = CUSTOM_DOMAIN_PARAMETERS | {"AlarmEmail": "alarms@example.org"}
 VARIANT_PATH = ROOT / ".aws-sam" / "variants" / "custom-domain.yaml"
 
 
@@ -42,7 +45,7 @@ def with_defaults(template: dict[str, Any], defaults: dict[str, str]) -> dict[st
 
 def write_variant(output: Path = VARIANT_PATH, source: Path | None = None) -> Path:
     template = load_template(source) if source else load_template()
-    variant = with_defaults(template, CUSTOM_DOMAIN_PARAMETERS)
+    variant = with_defaults(template, VARIANT_PARAMETERS)
     # CodeUri is relative to the template's directory: keep it pointing at the project's code from the copy.
     code_uri = (variant.get("Globals") or {}).get("Function", {}).get("CodeUri")
     if isinstance(code_uri, str):

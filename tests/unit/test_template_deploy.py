@@ -101,7 +101,11 @@ def _deploy_time_values(value: Any, template: dict[str, Any]) -> set[str]:
             found |= _deploy_time_values(item, template)
     elif isinstance(value, dict):
         for key, argument in value.items():
-            if key == "Ref" and not str(argument).startswith("AWS::"):
+            if key == "Ref" and _is_log_group(template, str(argument)):
+                # A log group is referred to by its name, which is made of the stack's name only: fixed for the
+                # stack's life, it never changes without the template text changing too.
+                found |= _deploy_time_values(template["Resources"][argument]["Properties"]["LogGroupName"], template)
+            elif key == "Ref" and not str(argument).startswith("AWS::"):
                 found.add(str(argument).split(".")[0])
             elif key == "Fn::Sub":
                 text, variables = (argument, {}) if isinstance(argument, str) else argument
@@ -117,6 +121,10 @@ def _deploy_time_values(value: Any, template: dict[str, Any]) -> set[str]:
             else:
                 found |= _deploy_time_values(argument, template)
     return {name for name in found if not name.startswith("AWS::")}
+
+
+def _is_log_group(template: dict[str, Any], name: str) -> bool:
+    return bool(template["Resources"].get(name, {}).get("Type") == "AWS::Logs::LogGroup")
 
 
 def _version_configuration(template: dict[str, Any], function: str) -> dict[str, Any]:

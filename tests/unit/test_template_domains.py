@@ -20,7 +20,7 @@ from local.template import (
     parameter_values,
     resolve_environment,
 )
-from local.template_variant import CUSTOM_DOMAIN_PARAMETERS, with_defaults, write_variant
+from local.template_variant import CUSTOM_DOMAIN_PARAMETERS, VARIANT_PARAMETERS, with_defaults, write_variant
 
 DOMAIN_PARAMETERS = ("CustomDomainName", "CertificateArn", "HostedZoneId")
 CUSTOM_DOMAIN_TYPES = {"AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping", "AWS::Route53::RecordSet"}
@@ -68,6 +68,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "ExpandsThirdParty": True,
         "CapsExpandConcurrency": True,
         "CapsAnalyticsConcurrency": True,
+        "HasAlarmEmail": False,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {
@@ -177,7 +178,7 @@ def test_short_links_default_to_the_custom_domain_unless_short_base_url_is_set(
 def test_the_validated_variant_is_the_template_with_the_example_values_as_defaults(tmp_path: Path) -> None:
     template = load_template()
     written = load_template(write_variant(tmp_path / "custom-domain.yaml"))
-    expected = with_defaults(template, CUSTOM_DOMAIN_PARAMETERS)
+    expected = with_defaults(template, VARIANT_PARAMETERS)
 
     assert written["Globals"]["Function"].pop("CodeUri") == str(ROOT / "functions")
     expected["Globals"]["Function"].pop("CodeUri")
