@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import coldstart, cost, expander, package, throughput, warm
+from bench import analytics, coldstart, cost, expander, package, throughput, warm
 from bench.fixtures import ensure_paths
 from local.template import ROOT
 
@@ -81,15 +81,28 @@ def main() -> int:
         budget_text = "-" if budget is None else f"{budget:.2f}x"
         out(f"| {name} | {micros:.0f} | {ratio:.2f}x | {budget_text} | {within} |")
     out()
-    out("### DynamoDB requests per operation (botocore events, one request each)")
+    out("### DynamoDB requests per operation (botocore events, one request each; init apart)")
     out()
-    out("| operation | reads | writes | calls |")
-    out("|---|---:|---:|---|")
+    out("| operation | reads | writes | calls | at init (cold start) |")
+    out("|---|---:|---:|---|---|")
     for name in (name for name in warm_runs if name != "baseline"):
-        calls = warm_runs[name].calls
-        reads = sum(n for op, n in calls.items() if op in ("GetItem", "Query", "Scan", "BatchGetItem"))
-        writes = sum(n for op, n in calls.items() if op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"))
-        out(f"| {name} | {reads} | {writes} | {', '.join(f'{op} x{n}' for op, n in sorted(calls.items()))} |")
+        run = warm_runs[name]
+        reads = sum(n for op, n in run.calls.items() if op in ("GetItem", "Query", "Scan", "BatchGetItem"))
+        writes = sum(
+            n for op, n in run.calls.items() if op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
+        )
+        init = _calls(run.init_calls) or "-"
+        if run.first_start_of_the_day_calls:
+            init += f" (the day's first start anywhere: its visitor secret {_calls(run.first_start_of_the_day_calls)})"
+        out(f"| {name} | {reads} | {writes} | {_calls(run.calls)} | {init} |")
+    out()
+    redirect_run = warm_runs["redirect"]
+    per_request = {"GetItem": redirect_run.run_invocations}
+    verdict = "1 read and 0 writes each" if redirect_run.run_calls == per_request else "**not one GetItem each**"
+    out(
+        f"Redirect over its whole timed warm run: {redirect_run.run_invocations:,} invocations made "
+        f"{_calls(redirect_run.run_calls) or 'no call'}: {verdict}; the visitor secret is read at init only."
+    )
     out()
 
     # 4. Package size
@@ -164,10 +177,20 @@ def main() -> int:
     for line in expander.report(expander.measure()):
         out(line)
 
+    # 8. Click analytics: the aggregator's cost per million click records by batch size, against the redirect's
+    print("... click analytics", file=sys.stderr, flush=True)
+    out()
+    for line in analytics.report(analytics.measure(), costs[0]):
+        out(line)
+
     if args.update_doc:
         _update_doc("\n".join(lines))
         print(f"\nwrote the report into {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
+
+
+def _calls(calls: dict[str, int]) -> str:
+    return ", ".join(f"{operation} x{count:,}" for operation, count in sorted(calls.items()))
 
 
 def _machine() -> str:

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.fixtures import BENCH_TABLE, FUNCTIONS_DIR, HANDLERS, event_for, function_environment, key_item, link_item
+from bench.fixtures import (
+    BENCH_TABLE,
+    FUNCTIONS_DIR,
+    HANDLERS,
+    event_for,
+    function_environment,
+    key_item,
+    link_item,
+    visitor_secret_item,
+)
 from local.template import ROOT
 
 # The functions' runtime dependencies installed for this machine's architecture, alone: what a Lambda package
@@ -43,7 +52,10 @@ class ColdStart:
 
 
 def start_dynamodb() -> tuple[Any, str]:
-    """A moto DynamoDB server on loopback with the bench table and link: both sides read from the same place."""
+    """A moto DynamoDB server on loopback with the bench table and link: both sides read from the same place.
+
+    The day's visitor secret is there too, as it is for every cold start but the day's first anywhere: each probe's
+    init reads it (one GetItem) rather than creating it."""
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -65,6 +77,7 @@ def start_dynamodb() -> tuple[Any, str]:
     create_table(client, BENCH_TABLE)
     client.put_item(TableName=BENCH_TABLE, Item=link_item())
     client.put_item(TableName=BENCH_TABLE, Item=key_item())
+    client.put_item(TableName=BENCH_TABLE, Item=visitor_secret_item())
     return server, endpoint
 
 

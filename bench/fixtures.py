@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from local.template import ROOT, function_specs, resolve_environment
@@ -13,6 +15,7 @@ BENCH_TABLE = "shortlinks-bench"
 BENCH_DOMAIN = "bench.example"
 BENCH_CODE = "bench01"
 BENCH_URL = "https://example.org/resources/artists/mental-health?lang=en"
+BENCH_VISITOR_SECRET = bytes(range(32))  # the day's visitor-id secret in the bench table (random in real life)
 EVENTS = ROOT / "tests" / "events"
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -136,4 +139,18 @@ def link_item() -> dict[str, Any]:
         "owner": {"S": BENCH_KEY_ID},
         "state": {"S": "active"},
         "version": {"N": "1"},
+    }
+
+
+def visitor_secret_item(day: date | None = None) -> dict[str, Any]:
+    """The day's visitor-id secret as storage.secrets writes it (today, UTC, unless ``day``): what the redirect's
+    init reads; it creates the item only on the day's first start anywhere."""
+    day = day or datetime.now(UTC).date()
+    expires = datetime.combine(day, time.min, tzinfo=UTC) + timedelta(hours=48)
+    return {
+        "pk": {"S": "SECRET#visitor"},
+        "sk": {"S": day.isoformat()},
+        "entity": {"S": "secret"},
+        "secret": {"S": base64.b64encode(BENCH_VISITOR_SECRET).decode()},
+        "ttl": {"N": str(int(expires.timestamp()))},
     }

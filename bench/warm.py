@@ -1,6 +1,8 @@
 """Warm per-invocation overhead and DynamoDB requests per operation, with DynamoDB answered in-process.
 
-Each function runs in its own Lambda-like interpreter (bench.warm_probe) with only its package importable.
+Each function runs in its own Lambda-like interpreter (bench.warm_probe) with only its package importable. Its
+init runs against the same in-process answers, so what it reads at cold start (the domain registry, the redirect's
+visitor secret) is loaded as in Lambda, and counted apart from the requests.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.coldstart import lambda_like_environment
-from bench.fixtures import HANDLERS, event_for, key_item, link_item
+from bench.fixtures import HANDLERS, event_for, key_item, link_item, visitor_secret_item
+from bench.warm_probe import VISITOR_SECRET_ANSWER
 from local.template import ROOT
 
 BUDGET_REDIRECT = 1.5
@@ -34,18 +37,25 @@ _KEY_ANSWERS: dict[str, dict[str, Any]] = {"GetItem": {"Item": key_item()}, "Upd
 class Warm:
     function: str
     us_per_invocation: float
-    calls: Counter[str]
+    calls: Counter[str]  # of one request
     log_bytes: int
+    init_calls: Counter[str]  # at cold start (the module's import)
+    first_start_of_the_day_calls: Counter[str]  # the redirect's init when the day's visitor secret is new
+    run_calls: Counter[str]  # over the whole timed run, warm-up excluded
+    run_invocations: int
 
 
-def measure() -> dict[str, Warm]:
+def measure(functions: tuple[str, ...] = tuple(HANDLERS)) -> dict[str, Warm]:
     results = {}
+    # Every function may read the day's visitor secret (only the redirect does, at init).
+    secret = {VISITOR_SECRET_ANSWER: {"Item": visitor_secret_item()}}
     with tempfile.TemporaryDirectory() as scratch:
         link_answers = Path(scratch) / "answers.json"
-        link_answers.write_text(json.dumps(_ANSWERS), encoding="utf-8")
+        link_answers.write_text(json.dumps(_ANSWERS | secret), encoding="utf-8")
         key_answers = Path(scratch) / "key-answers.json"
-        key_answers.write_text(json.dumps(_KEY_ANSWERS), encoding="utf-8")
-        for name, module in HANDLERS.items():
+        key_answers.write_text(json.dumps(_KEY_ANSWERS | secret), encoding="utf-8")
+        for name in functions:
+            module = HANDLERS[name]
             answers = key_answers if name == "authorizer" else link_answers
             event = Path(scratch) / f"{name}.json"
             event.write_text(json.dumps(event_for(name)), encoding="utf-8")
@@ -63,5 +73,14 @@ def measure() -> dict[str, Warm]:
             outcome = json.loads(completed.stdout.strip().splitlines()[-1])
             if outcome["status"] >= 400:
                 raise RuntimeError(f"warm probe for {name} answered {outcome['status']}")
-            results[name] = Warm(name, outcome["us_per_invocation"], Counter(outcome["calls"]), outcome["log_bytes"])
+            results[name] = Warm(
+                name,
+                outcome["us_per_invocation"],
+                Counter(outcome["calls"]),
+                outcome["log_bytes"],
+                Counter(outcome["init_calls"]),
+                Counter(outcome["first_start_of_the_day_calls"]),
+                Counter(outcome["run_calls"]),
+                outcome["run_invocations"],
+            )
     return results
