@@ -10,7 +10,7 @@ from local.template import load_template
 
 # Which partition-key prefixes each function may touch on the table itself (indexes are granted separately).
 EXPECTED_PREFIXES = {
-    "CreateFunction": {"LINK#*", "RATE#*", "IDEMPOTENCY#*", "DOMAINS"},
+    "CreateFunction": {"LINK#*", "RATE#key_*", "IDEMPOTENCY#create", "DOMAINS"},
     "LinksFunction": {"LINK#*", "DOMAINS", "STATS#*"},
     "RedirectFunction": {"LINK#*", "DOMAINS", "SECRET#visitor"},
     "AnalyticsFunction": {"STATS#*", "BATCH#*", "LINK#*"},
