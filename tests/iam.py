@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from local.template import TABLE_LOGICAL_ID, load_template
@@ -124,11 +125,8 @@ def _resource(resource: Any) -> str:
     raise ValueError(f"cannot evaluate the resource {resource!r}")
 
 
-def authorisations(
-    operation: str, params: dict[str, Any], template: dict[str, Any] | None = None
-) -> list[Authorisation]:
+def authorisations(operation: str, params: dict[str, Any]) -> list[Authorisation]:
     """What IAM authorises for one DynamoDB API call on the template's table, as botocore sent it."""
-    template = template or load_template()
     match operation:
         case "GetItem":
             return [_item_request("GetItem", params["Key"], params)]
@@ -142,7 +140,7 @@ def authorisations(
                 Authorisation(
                     "dynamodb:Query",
                     f"index/{index}" if index else TABLE,
-                    (_queried_partition(params, _partition_key(template, index)),),
+                    (_queried_partition(params, _partition_keys()[index]),),
                     _named(params, projected=True),
                 )
             ]
@@ -209,14 +207,16 @@ _EXPRESSION_WORDS = {
 }  # fmt: skip
 
 
-def _partition_key(template: dict[str, Any], index: str | None) -> str:
-    table = template["Resources"][TABLE_LOGICAL_ID]["Properties"]
-    schema = table["KeySchema"]
-    if index is not None:
-        [definition] = [gsi for gsi in table.get("GlobalSecondaryIndexes") or [] if gsi["IndexName"] == index]
-        schema = definition["KeySchema"]
-    [name] = [key["AttributeName"] for key in schema if key["KeyType"] == "HASH"]
-    return str(name)
+@cache
+def _partition_keys() -> dict[str | None, str]:
+    """The partition key attribute of the template's table (``None``) and of each of its indexes (by name)."""
+    table = load_template()["Resources"][TABLE_LOGICAL_ID]["Properties"]
+    schemas: dict[str | None, list[dict[str, str]]] = {None: table["KeySchema"]}
+    schemas |= {index["IndexName"]: index["KeySchema"] for index in table.get("GlobalSecondaryIndexes") or []}
+    return {
+        name: next(key["AttributeName"] for key in schema if key["KeyType"] == "HASH")
+        for name, schema in schemas.items()
+    }
 
 
 def _queried_partition(params: dict[str, Any], partition_key: str) -> str:
