@@ -122,6 +122,8 @@ def _resource(resource: Any) -> str:
             return f"index/{index.group(1)}"
     if isinstance(resource, dict) and "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1] == "Arn":
         return str(resource["Fn::GetAtt"][0])
+    if isinstance(resource, dict) and set(resource) == {"Ref"}:  # a topic's Ref is its ARN
+        return str(resource["Ref"])
     raise ValueError(f"cannot evaluate the resource {resource!r}")
 
 

@@ -243,3 +243,16 @@ def test_the_guides_table_is_found_and_names_every_function() -> None:
     functions = {row[0] for row in _from_guide()}
 
     assert functions == {_short(function) for function in _functions()}
+
+
+def test_create_and_expand_each_count_in_their_own_rate_counters_only() -> None:
+    def hit(pk: str) -> dict[str, Any]:
+        return _key(pk, "1796041560") | {
+            "UpdateExpression": "ADD #0 :0 SET #1 = :1",
+            "ExpressionAttributeNames": {"#0": "hits", "#1": "ttl"},
+            "ExpressionAttributeValues": {":0": {"N": "1"}, ":1": {"N": "1796045160"}},
+        }
+
+    assert _allowed("UpdateItem", hit("RATE#key_Campaigns001")) == {"create"}
+    assert _allowed("UpdateItem", hit("RATE#expand#key_Campaigns001")) == {"expand"}
+    assert _allowed("UpdateItem", hit("RATE#expand#ip#" + "0" * 32)) == {"expand"}
