@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from botocore.client import BaseClient
 from local.template import function_specs, load_template, resolve_environment
 from shortlinks.domain.links import Link, LinkState, Target, utc_now
 from shortlinks.storage.repository import DynamoLinkRepository
+from tests import iam
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -93,15 +95,26 @@ class HttpResponse:
         return json.loads(self.body)
 
 
+def invoke(module: ModuleType, event: dict[str, Any], context: LambdaContext) -> Any:
+    """Run ``module``'s handler on ``event`` as Lambda does, and fail if any DynamoDB call it made would be refused
+    by the IAM policy template.yaml gives its function (tests/iam.py): every integration test that invokes a
+    handler through here also proves the policy sufficient for what it exercised."""
+    with recording_dynamodb_calls() as calls:
+        result = module.lambda_handler(event, context)
+    refusals = calls_refused(_function_of(module.__name__), calls)
+    assert not refusals, f"IAM would refuse {module.__name__}: {refusals}"
+    return result
+
+
 @dataclass(frozen=True)
 class LambdaFunction:
-    """A cold-started handler module, invoked the way Lambda invokes it."""
+    """A cold-started handler module, invoked the way Lambda invokes it (and held to its IAM policy: ``invoke``)."""
 
     module: ModuleType
     context: LambdaContext
 
     def __call__(self, event: dict[str, Any]) -> HttpResponse:
-        result = self.module.lambda_handler(event, self.context)
+        result = invoke(self.module, event, self.context)
         assert isinstance(result, dict), f"a handler must answer API Gateway with a dict, not {type(result)}"
         return HttpResponse.from_lambda(result)
 
@@ -190,6 +203,31 @@ def calls_granted(function_id: str) -> set[tuple[str, str]]:
                 target = str(resource["Fn::Sub"]).removeprefix("${LinksTable.Arn}/")
             granted |= {(str(action).removeprefix("dynamodb:"), target) for action in statement["Action"]}
     return granted
+
+
+def calls_refused(function_id: str, calls: list[ApiCall]) -> list[str]:
+    """The calls (or transaction items) IAM would refuse ``function_id`` under template.yaml's policies, with their
+    partition keys, attributes and ``ReturnValues`` weighed as IAM weighs them (tests/iam.py); each described."""
+    granted = _grants(function_id)
+    return [
+        f"{call.operation}: {request}"
+        for call in calls
+        for request in iam.refused(granted, call.operation, call.params)
+    ]
+
+
+@cache
+def _grants(function_id: str) -> list[iam.Grant]:
+    return iam.grants(function_id)
+
+
+@cache
+def _function_of(handler_module: str) -> str:
+    """The template function whose handler lives in ``handler_module``."""
+    [function] = [
+        spec.function for spec in function_specs().values() if spec.handler.rpartition(".")[0] == handler_module
+    ]
+    return function
 
 
 @contextmanager

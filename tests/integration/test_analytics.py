@@ -29,6 +29,7 @@ from tests.integration.harness import (
     TABLE_NAME,
     CapturedLogs,
     LinkStore,
+    invoke,
     recording_dynamodb_calls,
 )
 
@@ -64,11 +65,11 @@ def aggregate(analytics_module: ModuleType, lambda_context: LambdaContext) -> Ag
     """Invoke the aggregator as CloudWatch Logs does (asynchronously: what it returns goes nowhere; the tests read
     it for the batch id and the number of records skipped)."""
 
-    def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = analytics_module.lambda_handler(event, lambda_context)
+    def aggregate(event: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = invoke(analytics_module, event, lambda_context)
         return result
 
-    return invoke
+    return aggregate
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -25,8 +25,12 @@ from tests.integration.harness import (
     calls_made,
     capture_function_logs,
     cold_start,
+    invoke,
     recording_dynamodb_calls,
 )
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 NOW = datetime.now(UTC)
 Authorize = Callable[..., dict[str, Any]]
@@ -61,9 +65,8 @@ def authorize(authorizer_module: ModuleType, clock: Clock) -> Authorize:
 
     def call(**headers: str) -> dict[str, Any]:
         sent = {"authorization": None, **{name.replace("_", "-"): value for name, value in headers.items()}}
-        result: dict[str, Any] = authorizer_module.lambda_handler(
-            load_event("authorizer", headers=sent), FakeLambdaContext()
-        )
+        event = load_event("authorizer", headers=sent)
+        result: dict[str, Any] = invoke(authorizer_module, event, cast("LambdaContext", FakeLambdaContext()))
         return result
 
     return call

@@ -3,6 +3,7 @@ and link tombstones as the storage adapter writes them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ import pytest
 
 from shortlinks.domain.domains import ShortDomain, register_domain
 from shortlinks.domain.links import LinkState
-from shortlinks.storage.domains import DynamoDomainRepository, load_domains
+from shortlinks.storage.domains import TOMBSTONE_ATTRIBUTES, DynamoDomainRepository, load_domains
 from tests.domain_settings import DOMAIN_DEFAULTS
 from tests.events import load_event
 from tests.integration.harness import (
@@ -28,6 +29,7 @@ from tests.integration.harness import (
     as_caller,
     calls_granted,
     calls_made,
+    calls_refused,
     recording_dynamodb_calls,
 )
 
@@ -181,6 +183,39 @@ def test_tombstone_links_marks_each_live_link_on_the_domain_deleted(
     [owned] = [item for item in store.items() if item["pk"]["S"] == "LINK#care.link#give"]
     assert owned["gsi1pk"] == {"S": "OWNER#key_Campaigns001"}
     assert repository.tombstone_links("care.link", LATER) == 0
+
+
+def test_a_tombstone_keeps_an_edit_made_since_the_links_were_found(
+    repository: DynamoDomainRepository, store: LinkStore
+) -> None:
+    # GIVEN a link on care.link changed once already (version 2, a new destination)
+    link = store.add("help", "https://care.example/help", domain="care.link", created_at=NOW)
+    moved = replace(link, target=replace(link.target, url="https://care.example/new"), version=2, updated_at=NOW)
+    store.repository.replace(moved, 1)
+
+    # WHEN care.link's links are tombstoned
+    marked = repository.tombstone_links("care.link", LATER)
+
+    # THEN the tombstone is the next version of what is stored, edit included, and nothing else of it changed
+    assert marked == 1
+    stored = store.repository.get("care.link", "help", consistent=True)
+    assert stored == replace(moved, target=replace(moved.target, state=LinkState.DELETED), version=3, updated_at=LATER)
+
+
+def test_finding_and_tombstoning_links_asks_only_what_the_domains_policy_allows(
+    repository: DynamoDomainRepository, store: LinkStore
+) -> None:
+    store.add("help", domain="care.link", owner="key_Campaigns001")
+
+    with recording_dynamodb_calls() as calls:
+        assert repository.has_links("care.link")
+        assert repository.tombstone_links("care.link", LATER) == 1
+
+    assert [call.operation for call in calls] == ["Query", "Query", "UpdateItem"]
+    assert calls_refused("DomainsFunction", calls) == []
+    [update] = [call.params for call in calls if call.operation == "UpdateItem"]
+    assert update["ReturnValues"] == "NONE"
+    assert set(update["ExpressionAttributeNames"].values()) == {"pk", *TOMBSTONE_ATTRIBUTES}
 
 
 def test_remove_deletes_only_the_record(repository: DynamoDomainRepository, store: LinkStore) -> None:
@@ -343,8 +378,8 @@ def test_the_domains_function_makes_exactly_the_calls_its_policy_allows(
         ("PutItem", "table"),
         ("UpdateItem", "table"),
         ("DeleteItem", "table"),
-        ("Scan", "table"),
         ("Query", "table"),
+        ("Query", "index/gsi3"),
     }
 
 

@@ -502,11 +502,69 @@ def test_an_admin_lists_its_own_another_keys_or_every_link(links: LambdaFunction
     members = list_links(links, {"owner": MEMBER_ID}, ADMIN)
     everyone = follow(links, {"owner": "*", "limit": "2"}, ADMIN)
 
-    # THEN it gets exactly those: everyone's is every link once (in no promised order) and nothing else
+    # THEN it gets exactly those: everyone's is every link on the default domain once, newest first, nothing else
     assert codes(own) == []
     assert codes(members) == mine
     listed = [code for page in everyone for code in page]
     assert sorted(listed) == sorted(mine + theirs + anonymous)
+    created = {code: store.repository.get("sho.rt", code) for code in listed}
+    assert listed == sorted(listed, key=lambda code: created[code].created_at, reverse=True)  # type: ignore[union-attr]
+
+
+def test_everyones_listing_is_one_domains_named_by_the_domain_parameter(
+    links: LambdaFunction, store: LinkStore
+) -> None:
+    # GIVEN links on the default domain (sho.rt) and on another host the table holds links for
+    on_default = seed(store, MEMBER_ID, 2, prefix="here")
+    elsewhere = [store.add("away001", domain="elsewhere.example", owner=None).code]
+
+    # WHEN an admin lists every owner's links without a domain, and on the other host
+    default = codes(list_links(links, {"owner": "*"}, ADMIN))
+    named = codes(list_links(links, {"owner": "*", "domain": "elsewhere.example"}, ADMIN))
+
+    # THEN each is that domain's links only
+    assert default == on_default
+    assert named == elsewhere
+
+
+def test_a_domain_is_only_for_everyones_listing(links: LambdaFunction, store: LinkStore) -> None:
+    seed(store, MEMBER_ID, 1, prefix="mine")
+
+    for query, caller in (({"domain": "sho.rt"}, MEMBER), ({"domain": "sho.rt", "owner": MEMBER_ID}, ADMIN)):
+        response = list_links(links, query, caller)
+        assert_error(response, 422, "validation_error")
+        assert response.json()["error"]["details"][0]["field"] == "domain"
+
+
+def test_everyones_listing_filters_by_status_and_tag_through_the_domain_index(
+    links: LambdaFunction, store: LinkStore
+) -> None:
+    # GIVEN a tagged link, a deleted one and a plain one, of different owners
+    store.add("tagged1", owner=MEMBER_ID, tags=("sale",))
+    store.add("deleted", owner=None, state=LinkState.DELETED)
+    store.add("plain01", owner=OTHER_MEMBER_ID)
+
+    # WHEN an admin filters everyone's listing
+    tagged = codes(list_links(links, {"owner": "*", "tag": "sale"}, ADMIN))
+    deleted = codes(list_links(links, {"owner": "*", "status": "deleted"}, ADMIN))
+    everything = list_links(links, {"owner": "*"}, ADMIN).json()["links"]
+
+    # THEN the filters apply, and each listed link is whole (read by key after the index's page)
+    assert tagged == ["tagged1"]
+    assert deleted == ["deleted"]
+    assert {link["code"] for link in everything} == {"tagged1", "plain01"}
+    assert all(link["url"] and link["short_url"] for link in everything)
+    assert {link["code"]: link["owner"] for link in everything} == {"tagged1": MEMBER_ID, "plain01": OTHER_MEMBER_ID}
+
+
+def test_a_cursor_of_one_domains_listing_is_refused_on_another(links: LambdaFunction, store: LinkStore) -> None:
+    seed(store, None, 3, prefix="anon")
+    cursor = list_links(links, {"owner": "*", "limit": "1"}, ADMIN).json()["next_cursor"]
+    assert cursor
+
+    response = list_links(links, {"owner": "*", "domain": "elsewhere.example", "cursor": cursor}, ADMIN)
+
+    assert_error(response, 400, "invalid_cursor")
 
 
 def _moved(link: Link | None) -> Link:

@@ -69,12 +69,18 @@ class FakeRepository:
         return sorted(entries, key=lambda entry: (entry.changed_at, entry.version), reverse=True)
 
     def find(self, query: LinkQuery) -> LinkPage:
+        if query.owner is None and query.domain is None:
+            raise ValueError("a listing of every owner's links names its domain")
         listing = query.owner if query.owner is not None else _ALL_OWNERS
-        self.calls.append(("find", "", listing))
-        after = _decode_cursor(query.cursor, listing)
+        self.calls.append(("find", query.domain or "", listing))
+        after = _decode_cursor(query.cursor, f"{listing}@{query.domain or ''}")
         now = query.now or utc_now()
         newest_first = sorted(
-            (link for link in self._links.values() if query.owner is None or link.owner == query.owner),
+            (
+                link
+                for link in self._links.values()
+                if (link.owner == query.owner if query.owner is not None else link.domain == query.domain)
+            ),
             key=_position,
             reverse=True,
         )
@@ -85,7 +91,7 @@ class FakeRepository:
         ]
         page = matching[: query.limit]
         more = len(matching) > query.limit
-        return LinkPage(page, _encode_cursor(listing, _position(page[-1])) if more else None)
+        return LinkPage(page, _encode_cursor(f"{listing}@{query.domain or ''}", _position(page[-1])) if more else None)
 
     def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
         self.calls.append(("find_by_url", domain, url))

@@ -539,8 +539,19 @@ def listing(
     cursor: str | None = None,
     tag: str | None = None,
     status: LinkStatus | None = None,
+    domain: str = DOMAIN,
 ) -> tuple[list[str], str | None]:
-    page = list_links(repository, principal, owner=owner, limit=limit, cursor=cursor, tag=tag, status=status, now=NOW)
+    page = list_links(
+        repository,
+        principal,
+        owner=owner,
+        limit=limit,
+        cursor=cursor,
+        tag=tag,
+        status=status,
+        now=NOW,
+        domain=lambda: domain,
+    )
     return [link.code for link in page.links], page.next_cursor
 
 
@@ -579,7 +590,34 @@ def test_an_admin_lists_its_own_links_by_default_another_keys_on_request_and_eve
 
     assert listing(repository, ADMIN) == ([], None)
     assert listing(repository, ADMIN, owner=OTHER.key_id)[0] == ["theirs1"]
-    assert set(listing(repository, ADMIN, owner="*")[0]) == {"mine001", "mine002", "mine003", "theirs1", "anon001"}
+    assert listing(repository, ADMIN, owner="*")[0] == ["anon001", "theirs1", "mine003", "mine002", "mine001"]
+
+
+def test_everyones_listing_is_one_domains_and_only_it_asks_which() -> None:
+    # GIVEN links on the default domain and one on another
+    repository = some_links()
+    repository.add(replace(a_link("other01", owner=None), domain="give.link"))
+    asked: list[str] = []
+
+    def domain(name: str) -> Callable[[], str]:
+        def ask() -> str:
+            asked.append(name)
+            return name
+
+        return ask
+
+    # WHEN an admin lists every owner's links on each domain, and its own
+    give = list_links(
+        repository, ADMIN, owner="*", limit=50, cursor=None, tag=None, status=None, now=NOW, domain=domain("give.link")
+    )
+    own = list_links(
+        repository, ADMIN, owner=None, limit=50, cursor=None, tag=None, status=None, now=NOW, domain=domain("unused")
+    )
+
+    # THEN each listing holds that domain's links, and only everyone's asked for a domain
+    assert [link.code for link in give.links] == ["other01"]
+    assert own.links == []
+    assert asked == ["give.link"]
 
 
 def test_the_listing_is_filtered_by_tag() -> None:

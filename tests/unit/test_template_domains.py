@@ -69,6 +69,11 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "CapsExpandConcurrency": True,
         "CapsAnalyticsConcurrency": True,
         "HasAlarmEmail": False,
+        "CapsCreateConcurrency": True,
+        "CapsLinksConcurrency": True,
+        "CapsAuthorizerConcurrency": True,
+        "CapsKeysConcurrency": True,
+        "CapsDomainsConcurrency": True,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {

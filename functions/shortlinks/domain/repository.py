@@ -11,9 +11,11 @@ from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target
 
 @dataclass(frozen=True, slots=True)
 class LinkQuery:
-    """One page of a listing. ``owner=None`` lists every owner's links (admins only; not in creation order)."""
+    """One page of a listing, newest first: ``owner``'s links on every domain, or with ``owner=None`` every link on
+    ``domain`` whoever owns it (admins only)."""
 
     owner: str | None
+    domain: str | None = None  # with owner=None: whose links (required then)
     limit: int = 50
     cursor: str | None = None
     tag: str | None = None
@@ -45,7 +47,7 @@ class LinkRepository(Protocol):
         """Every destination change of a link, newest first."""
 
     def find(self, query: LinkQuery) -> LinkPage:
-        """A page of links, newest first for one owner; ``InvalidCursor`` for a cursor we did not issue."""
+        """A page of links, newest first; ``InvalidCursor`` for a cursor this listing did not issue."""
 
     def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
         """The owner's links on ``domain`` to exactly ``url`` (normalised), newest first."""

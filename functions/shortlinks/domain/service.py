@@ -227,14 +227,25 @@ def list_links(
     tag: str | None,
     status: LinkStatus | None,
     now: datetime,
+    domain: Callable[[], str],
 ) -> LinkPage:
-    """The caller's links, newest first. Admins may list another key's links, or everyone's (``owner="*"``)."""
+    """The caller's links, newest first. Admins may list another key's links, or every link on a domain
+    (``owner="*"``; ``domain`` names it, and is asked only then)."""
     if owner is None:
         owner = principal.key_id
     if owner != principal.key_id and not principal.is_admin:
         raise Forbidden.admins_only()
+    everyones = owner == "*"
     return repository.find(
-        LinkQuery(owner=None if owner == "*" else owner, limit=limit, cursor=cursor, tag=tag, status=status, now=now)
+        LinkQuery(
+            owner=None if everyones else owner,
+            domain=domain() if everyones else None,
+            limit=limit,
+            cursor=cursor,
+            tag=tag,
+            status=status,
+            now=now,
+        )
     )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
+from shortlinks.domain.domains import check_host
 from shortlinks.domain.links import LinkStatus, utc_now
 from shortlinks.domain.rollups import Granularity
 from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
@@ -73,15 +74,20 @@ def list_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
     host = request_host(event)
     now = utc_now()
+    owner = _owner_filter(event)
+    if query_parameter(event, "domain") is not None and owner != EVERY_OWNER:
+        message = "only with owner=*: a key's links are listed on every domain"
+        raise BadRequest.invalid([{"field": "domain", "message": message}])
     page = list_links(
         repository,
         principal,
-        owner=_owner_filter(event),
+        owner=owner,
         limit=_limit(event),
         cursor=_bounded(event, "cursor", MAX_CURSOR_LENGTH),
         tag=_bounded(event, "tag", 64),
         status=_status(event),
         now=now,
+        domain=lambda: _listed_domain(event, host),
     )
     clicks = all_time_clicks(stats_source, page.links)
     metrics.add_metric(name="LinksListed", unit=MetricUnit.Count, value=1)
@@ -200,6 +206,13 @@ def _link_response(status: int, link: Any, host: str) -> JsonResponse:
 def _domain(event: dict[str, Any], host: str) -> str:
     """The ``domain`` query parameter (default: the default domain) as the host links are keyed by."""
     return domains.named(_bounded(event, "domain", 253), host).host
+
+
+def _listed_domain(event: dict[str, Any], host: str) -> str:
+    """The domain whose links everyone's listing shows: the ``domain`` query parameter, registered or not (the
+    tombstones of a removed domain, links made before any domain was registered), else the default domain."""
+    requested = _bounded(event, "domain", 253)
+    return check_host(requested) if requested is not None else domains.named(None, host).host
 
 
 def _bounded(event: dict[str, Any], name: str, limit: int) -> str | None:

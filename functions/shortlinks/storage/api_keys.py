@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.constants import NONE
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -13,6 +14,9 @@ from shortlinks.domain.keys import ApiKey
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import API_KEY_SK, API_KEYS_GSI1PK, api_key_gsi1sk, api_key_pk
 from shortlinks.storage.models import Gsi1Index, bind
+
+# The attributes the authorizer's UpdateItem may name (template.yaml, dynamodb:Attributes): the key, and the day.
+TOUCH_ATTRIBUTES = ("pk", "sk", "last_used_day")
 
 
 class ApiKeyItem(Model):
@@ -97,13 +101,18 @@ class DynamoKeyRepository:
         return _api_key(item)
 
     def touch(self, key_hash: str, day: date) -> None:
-        """Set the last-used day unless it already is ``day``; never creates an item."""
+        """Set the last-used day unless it already is ``day``; never creates an item. The request names no attribute
+        but the key's and ``last_used_day`` and asks nothing back: the authorizer's IAM allows exactly that
+        (``TOUCH_ATTRIBUTES``, ``ReturnValues`` ``NONE``), so it can neither rewrite a key's role nor read one."""
         value = day.isoformat()
         last_used = self._item.last_used_day
         try:
-            self._item(api_key_pk(key_hash), API_KEY_SK).update(
+            self._item._get_connection().update_item(
+                api_key_pk(key_hash),
+                API_KEY_SK,
                 actions=[last_used.set(value)],
                 condition=self._item.pk.exists() & (last_used.does_not_exist() | (last_used != value)),
+                return_values=NONE,
             )
         except STORE_FAILURES as exc:
             if failure_code(exc) == CONDITION_FAILED:

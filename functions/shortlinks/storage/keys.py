@@ -38,6 +38,21 @@ def url_gsi2pk(owner: str, domain: str, url: str) -> str:
     return f"URL#{owner}#{domain}#{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
+# gsi3: every link by its domain, newest first. What lists a domain's links (admins' owner=*, a domain's removal)
+# queries one partition of it, so no function needs a Scan, which IAM cannot confine to a key prefix.
+DOMAIN_LINKS_PREFIX = "LINKS#"
+
+
+def domain_gsi3pk(domain: str) -> str:
+    """``LINKS#<domain>``: every link on ``domain`` (owned or anonymous, deleted included) in one gsi3 partition."""
+    return f"{DOMAIN_LINKS_PREFIX}{domain}"
+
+
+def domain_gsi3sk(created_at_iso: str, code: str) -> str:
+    """Sorts a domain's links by creation time; the code breaks ties."""
+    return f"{created_at_iso}#{code}"
+
+
 def rate_pk(key_id: str) -> str:
     return f"RATE#{key_id}"
 
@@ -87,11 +102,6 @@ def domain_sk(host: str) -> str:
 
 
 DOMAIN_SK_PREFIX = "DOMAIN#"
-
-
-def domain_links_prefix(host: str) -> str:
-    """The start of every key of a link on ``host`` (``link_pk`` with the code left off)."""
-    return f"LINK#{host}#"
 
 
 # Click statistics (storage/analytics.py). A scope's buckets share one partition, so one Query reads a range.

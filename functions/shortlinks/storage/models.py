@@ -6,7 +6,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from shortlinks.storage import budget
@@ -23,19 +23,53 @@ class Gsi1Index(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+# What reuse reads of a link found through gsi2: the whole link it answers with (storage.repository._link), never
+# the entity marker or the gsi1 keys. template.yaml projects exactly these (tests/integration/test_table_schema.py).
+REUSE_ATTRIBUTES = (
+    "domain",
+    "code",
+    "url",
+    "redirect_type",
+    "forward_query",
+    "expires_at",
+    "created_at",
+    "title",
+    "owner",
+    "state",
+    "tags",
+    "version",
+    "updated_at",
+)
+# What a domain's listing filters on (status, tag) and a domain's removal needs (which links are live): the rest of
+# a listed link is read by key.
+DOMAIN_LISTING_ATTRIBUTES = ("state", "expires_at", "tags")
+
+
 class _UrlIndex(GlobalSecondaryIndex["LinkItem"]):  # type: ignore[no-untyped-call]
     """gsi2: an owner's links to one destination (``reuse``)."""
 
     class Meta:
         index_name = "gsi2"
-        projection = AllProjection()
+        projection = IncludeProjection(list(REUSE_ATTRIBUTES))
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
+class _DomainIndex(GlobalSecondaryIndex["LinkItem"]):  # type: ignore[no-untyped-call]
+    """gsi3: every link on one domain, newest first (an admin's ``owner=*`` listing, a domain's removal)."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = IncludeProjection(list(DOMAIN_LISTING_ATTRIBUTES))
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
 class LinkItem(Model):
-    """One link. ``pk = LINK#<domain>#<code>``, ``sk = LINK``; owned links also carry the gsi1/gsi2 keys."""
+    """One link. ``pk = LINK#<domain>#<code>``, ``sk = LINK``; every link carries the gsi3 keys, owned links also the
+    gsi1/gsi2 keys."""
 
     class Meta:
         table_name = "unbound"  # replaced by bind()
@@ -60,9 +94,12 @@ class LinkItem(Model):
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     # pynamodb copies each index onto every subclass, so each bound class queries its own table.
     by_owner = Gsi1Index()
     by_url = _UrlIndex()
+    by_domain = _DomainIndex()
 
 
 def bound_meta(table_name: str, region: str, host: str | None) -> type:

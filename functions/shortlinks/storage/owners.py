@@ -8,23 +8,15 @@ item. Strongly consistent, so a link created a moment before its first click is 
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.rollups import Scope
-from shortlinks.storage import budget
-from shortlinks.storage.failures import RETRY_AFTER_THROTTLED_SECONDS, STORE_FAILURES, unavailable
+from shortlinks.storage.batch import BATCH_GET_LIMIT, batch_get
 from shortlinks.storage.keys import LINK_SK, link_pk
 from shortlinks.storage.models import LinkItem, bind
 
-BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 OWNER_ATTRIBUTES = ("domain", "code", "owner")
-# Keys DynamoDB leaves unprocessed (throttling) are asked again after a jittered back-off, this many times at most.
-MAX_UNPROCESSED_ROUNDS = 5
-UNPROCESSED_BACKOFF_SECONDS = 0.05
 
 
 class DynamoLinkOwners:
@@ -50,29 +42,5 @@ class DynamoLinkOwners:
         return found
 
     def _batch_get(self, links: Sequence[Scope]) -> list[dict[str, Any]]:
-        table = self._item._get_connection()
-        keys: list[dict[str, Any]] = [
-            {"pk": {"S": link_pk(link.domain, link.code)}, "sk": {"S": LINK_SK}} for link in links
-        ]
-        items: list[dict[str, Any]] = []
-        for round_ in range(MAX_UNPROCESSED_ROUNDS + 1):
-            if round_:
-                # Full jitter, and only while the invocation's budget leaves room for another call.
-                delay = random.uniform(0, UNPROCESSED_BACKOFF_SECONDS * 2**round_)  # noqa: S311 - not a secret
-                if budget.remaining_seconds() - delay < budget.CONNECT_TIMEOUT_SECONDS:
-                    break
-                time.sleep(delay)
-            try:
-                # pynamodb types the keys as strings; they are attribute maps, as its own Model.batch_get sends them.
-                data = table.batch_get_item(
-                    keys,  # type: ignore[arg-type]
-                    consistent_read=True,
-                    attributes_to_get=list(OWNER_ATTRIBUTES),
-                )
-            except STORE_FAILURES as exc:
-                raise unavailable(exc) from exc
-            items.extend(data.get("Responses", {}).get(table.table_name, []))
-            keys = data.get("UnprocessedKeys", {}).get(table.table_name, {}).get("Keys", [])
-            if not keys:
-                return items
-        raise StorageUnavailable.because("UnprocessedKeys", retry_after=RETRY_AFTER_THROTTLED_SECONDS)
+        keys = [{"pk": {"S": link_pk(link.domain, link.code)}, "sk": {"S": LINK_SK}} for link in links]
+        return batch_get(self._item._get_connection(), keys, consistent_read=True, attributes=list(OWNER_ATTRIBUTES))
