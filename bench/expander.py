@@ -325,9 +325,10 @@ def _probe_overhead(event_path: str, answers_path: str, start: str, expansions: 
         for operation, count in counter.items():
             calls[operation] = calls.get(operation, 0) + count
     fetcher = module._third_party_expander().fetcher()
+    request_host = str(event["headers"]["host"])  # what the handler passes for the request it serves
 
     def followed() -> None:
-        expansion = follow(start, fetcher, module._our_hop)
+        expansion = follow(start, fetcher, lambda url: module._our_hop(url, request_host))
         if expansion.stopped is not None:
             raise SystemExit(f"follow() stopped: {expansion}")
 
