@@ -48,7 +48,6 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -210,7 +209,7 @@ class AnalyticsFigures:
 def measure() -> AnalyticsFigures:
     """Every figure, from one run of the probe in a Lambda-like interpreter."""
     from bench.coldstart import lambda_site
-    from bench.fixtures import BENCH_TABLE, FUNCTIONS_DIR, function_environment
+    from bench.fixtures import BENCH_TABLE, FUNCTIONS_DIR, function_environment, run_probe
     from local.template import ROOT, function_specs, resolve_environment
 
     spec = function_specs()[FUNCTION_ID]
@@ -219,18 +218,7 @@ def measure() -> AnalyticsFigures:
     env |= {name: value for name, value in template_env.items() if name not in env}
     env["PYTHONPATH"] = os.pathsep.join([str(FUNCTIONS_DIR), str(lambda_site()), str(layer_site()), str(ROOT)])
     env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(spec.memory_size)
-    completed = subprocess.run(
-        [sys.executable, "-S", "-m", "bench.analytics", "probe"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"analytics probe failed:\n{completed.stderr[-3000:]}")
-    outcome: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    outcome = run_probe("bench.analytics", ["probe"], env)
     return AnalyticsFigures(
         sizes=[BatchSize(**size) for size in outcome["sizes"]],
         mix=outcome["mix"],

@@ -22,7 +22,6 @@ import importlib
 import io
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -226,21 +225,9 @@ def _overhead(endpoint: str, origin: str, expansions: int, batches: int) -> Over
 
 
 def _run_probe(arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
-    from local.template import ROOT
+    from bench.fixtures import run_probe
 
-    completed = subprocess.run(
-        [sys.executable, "-S", "-m", "bench.expander", *arguments],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"expander probe {arguments[0]} failed:\n{completed.stderr[-3000:]}")
-    outcome: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return outcome
+    return run_probe("bench.expander", arguments, env)
 
 
 # -- the probes, each in a fresh Lambda-like interpreter -----------------------------------------------------------

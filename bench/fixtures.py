@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -154,3 +155,22 @@ def visitor_secret_item(day: date | None = None) -> dict[str, Any]:
         "secret": {"S": base64.b64encode(BENCH_VISITOR_SECRET).decode()},
         "ttl": {"N": str(int(expires.timestamp()))},
     }
+
+
+def run_probe(module: str, arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run ``python -S -m <module> <arguments>`` (a Lambda-like interpreter: no site-packages but ``env``'s
+    PYTHONPATH) and return the JSON object its last line of output holds; ``RuntimeError`` with its stderr if it
+    failed."""
+    completed = subprocess.run(
+        [sys.executable, "-S", "-m", module, *arguments],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(arguments[:1])} failed:\n{completed.stderr[-3000:]}")
+    outcome: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return outcome

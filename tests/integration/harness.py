@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.client import BaseClient
 
+from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.template import function_specs, load_template, resolve_environment
 from shortlinks.domain.links import Link, LinkState, Target, utc_now
 from shortlinks.storage.repository import DynamoLinkRepository
@@ -290,3 +291,31 @@ def capture_function_logs(capsys: pytest.CaptureFixture[str], patch: pytest.Monk
             if isinstance(handler, logging.StreamHandler):
                 patch.setattr(handler, "stream", _CurrentStdout())
     return CapturedLogs(capsys)
+
+
+EMBEDDED_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "embedded", "AWS_SECRET_ACCESS_KEY": "embedded"}
+
+
+@contextmanager
+def embedded_table() -> Iterator[DynamoDBClient]:
+    """The template's table, empty, in an embedded DynamoDB served over HTTP on loopback: safe from several threads
+    (moto's in-process ``mock_aws`` is not), its requests serialised as DynamoDB's conditional writes are atomic.
+    While the block runs the environment points every cold start at it (``DYNAMODB_ENDPOINT``, dummy credentials).
+    """
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+            env.delenv(name, raising=False)
+        for name, value in EMBEDDED_CREDENTIALS.items():
+            env.setenv(name, value)
+        env.setenv("AWS_REGION", REGION)
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        embedded = EmbeddedDynamoDB()
+        env.setenv("DYNAMODB_ENDPOINT", embedded.start())
+        try:
+            client = dynamodb_client(embedded.endpoint, REGION, EMBEDDED_CREDENTIALS)
+            if not ensure_table(client, TABLE_NAME):  # moto's accounts are per process: start from an empty table
+                client.delete_table(TableName=TABLE_NAME)
+                ensure_table(client, TABLE_NAME)
+            yield client
+        finally:
+            embedded.stop()

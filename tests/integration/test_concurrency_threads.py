@@ -20,10 +20,17 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aws_lambda_powertools import Metrics
 
-from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.functions import LambdaContext
 from tests.events import load_event
-from tests.integration.harness import MEMBER_ID, REGION, TABLE_NAME, HttpResponse, as_caller, cold_start, key_context
+from tests.integration.harness import (
+    MEMBER_ID,
+    TABLE_NAME,
+    HttpResponse,
+    as_caller,
+    cold_start,
+    embedded_table,
+    key_context,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -31,7 +38,6 @@ if TYPE_CHECKING:
 CALLERS = 20
 EDITORS = 10
 INVOCATION_SECONDS = 5.0  # each invocation's remaining time when it starts, as Lambda's context reports it
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "threads", "AWS_SECRET_ACCESS_KEY": "threads"}
 # The member every request comes from, allowed enough creates a minute for every test here.
 CALLER = key_context(MEMBER_ID, create_rate_limit=1000)
 
@@ -45,23 +51,8 @@ def store() -> None:
 @pytest.fixture(scope="module")
 def table() -> Iterator[DynamoDBClient]:
     """The template's table in an embedded DynamoDB; the environment points every cold start at it."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-            env.delenv(name, raising=False)
-        for name, value in DUMMY_CREDENTIALS.items():
-            env.setenv(name, value)
-        env.setenv("AWS_REGION", REGION)
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        embedded = EmbeddedDynamoDB()
-        env.setenv("DYNAMODB_ENDPOINT", embedded.start())
-        try:
-            client = dynamodb_client(embedded.endpoint, REGION, DUMMY_CREDENTIALS)
-            if not ensure_table(client, TABLE_NAME):  # moto's accounts are per process: start from an empty table
-                client.delete_table(TableName=TABLE_NAME)
-                ensure_table(client, TABLE_NAME)
-            yield client
-        finally:
-            embedded.stop()
+    with embedded_table() as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

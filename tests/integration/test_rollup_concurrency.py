@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from shortlinks.domain.rollups import BucketCounts, BucketKey, Granularity, Retention, Rollup, Scope
 from shortlinks.storage.analytics import DynamoRollupStore, plan_transactions
-from tests.integration.harness import REGION, SHORT_DOMAIN, TABLE_NAME
+from tests.integration.harness import REGION, SHORT_DOMAIN, TABLE_NAME, embedded_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "rollups", "AWS_SECRET_ACCESS_KEY": "rollups"}
 HOURS = 250  # buckets per batch: three transactions, so deliveries interleave transaction by transaction
 RETENTION = Retention()
 
@@ -39,24 +37,8 @@ def store() -> None:
 @pytest.fixture(scope="module")
 def table() -> Iterator[DynamoDBClient]:
     """The template's table in an embedded DynamoDB."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-            env.delenv(name, raising=False)
-        for name, value in DUMMY_CREDENTIALS.items():
-            env.setenv(name, value)
-        env.setenv("AWS_REGION", REGION)
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        embedded = EmbeddedDynamoDB()
-        endpoint = embedded.start()
-        env.setenv("DYNAMODB_ENDPOINT", endpoint)
-        try:
-            client = dynamodb_client(endpoint, REGION, DUMMY_CREDENTIALS)
-            if not ensure_table(client, TABLE_NAME):  # moto's accounts are per process: start from an empty table
-                client.delete_table(TableName=TABLE_NAME)
-                ensure_table(client, TABLE_NAME)
-            yield client
-        finally:
-            embedded.stop()
+    with embedded_table() as client:
+        yield client
 
 
 def container(table: DynamoDBClient) -> DynamoRollupStore:

@@ -10,7 +10,6 @@ from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.expansion import (
     CachePolicy,
     CheckedExpansion,
-    Expansion,
     Fetched,
     FetchRefused,
     HopKind,
@@ -278,4 +277,8 @@ def test_a_chain_that_stopped_early_is_cached_briefly() -> None:
 def test_a_cache_that_cannot_be_written_does_not_cost_the_answer() -> None:
     web = FakeWeb({"https://a.example/": Fetched(200)})
     checked = expand_url("https://a.example/", fetcher=lambda: web, ours=not_ours, cache=FakeCache(True), now=NOW)
-    assert checked.expansion == Expansion("https://a.example/", "https://a.example/", 200, checked.expansion.hops, None)
+    expansion = checked.expansion
+    assert (expansion.final_url, expansion.final_status, expansion.stopped) == ("https://a.example/", 200, None)
+    assert [(h.url, h.status, h.location, h.kind) for h in expansion.hops] == [
+        ("https://a.example/", 200, None, HopKind.FINAL)
+    ]

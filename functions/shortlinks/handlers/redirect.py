@@ -7,6 +7,7 @@ import graph: no Powertools event handler, no pydantic, no tracer (docs/benchmar
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -66,6 +67,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     host = request_host(event)
     short_domain = None
     domain = bare_host(host)
+    now = utc_now()
     try:
         short_domain = domains.of_request(host)
         domain = short_domain.host if short_domain else domain
@@ -76,7 +78,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 raise LinkNotFound.for_code("/")
             target = Target(url=short_domain.root_url, forward_query=False)
         else:
-            target = resolve_target(repository, domain, code, utc_now())
+            target = resolve_target(repository, domain, code, now)
     except LinkNotFound as error:
         if short_domain is not None and short_domain.not_found_url is not None and code:
             response = _redirect(302, short_domain.not_found_url, cacheable=False, short_domain=short_domain)
@@ -89,14 +91,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
         logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        response["headers"]["Retry-After"] = str(getattr(error, "retry_after", 1))
         metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
         response = _redirect(target.redirect_type, location, short_domain=short_domain)
         metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
-    _record_click(event, method, code, domain, response["statusCode"], headers)
+    _record_click(event, method, code, domain, response["statusCode"], headers, now)
     if method == "HEAD":
         response["body"] = ""
     return response
@@ -133,6 +134,9 @@ def _refusal(error: ShortlinksError, accept: str, *, short_domain: ShortDomain |
         "X-Robots-Tag": "noindex",
         "X-Content-Type-Options": "nosniff",
     } | _transport_security(short_domain)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:  # a transient refusal (the store): when to try again, as every 503 says
+        headers["Retry-After"] = str(retry_after)
     if wants_html(accept):
         headers |= {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP}
         return {"statusCode": status, "headers": headers, "body": error_page(status, error.code)}
@@ -151,14 +155,14 @@ def _transport_security(short_domain: ShortDomain | None) -> dict[str, str]:
 
 
 def _record_click(
-    event: dict[str, Any], method: str, code: str, domain: str, status: int, headers: dict[str, str]
+    event: dict[str, Any], method: str, code: str, domain: str, status: int, headers: dict[str, str], now: datetime
 ) -> None:
     """One click record per redirect request: the raw material for click analytics (no IP address is kept).
 
     HEAD requests are recorded too, with their method, so analytics can tell link-preview bots from visits."""
     context = event.get("requestContext") or {}
     user_agent = headers.get("user-agent", "")
-    secret = daily_secret.for_moment(utc_now())
+    secret = daily_secret.for_moment(now)
     source_ip = str(context.get("http", {}).get("sourceIp", ""))
     write_click(
         str(context.get("requestId", "")),

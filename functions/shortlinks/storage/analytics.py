@@ -63,7 +63,7 @@ from shortlinks.storage.keys import (
     stats_pk,
     visitor_shard_sk,
 )
-from shortlinks.storage.models import bind, share_client
+from shortlinks.storage.models import bind_shared
 
 MAX_UPDATES_PER_TRANSACTION = 99  # DynamoDB allows 100 actions per transaction; one is the batch's marker
 MAX_ADDS_PER_UPDATE = 100  # keeps each UpdateExpression far below DynamoDB's 4 KB (``#a99 :v99, `` is 11 bytes)
@@ -169,10 +169,7 @@ class DynamoRollupStore:
         share_with: Any = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._item = bind(StatsItem, table_name, region, endpoint)
-        owner = getattr(share_with, "_item", None)
-        if owner is not None:  # one botocore client per container
-            share_client(self._item, owner)
+        self._item = bind_shared(StatsItem, table_name, region, endpoint, share_with)
         self._table = table_name
         self._clock = clock
 

@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ConnectionError, HTTPClientError, ReadTimeoutError
 
+from shortlinks.storage.failures import THROTTLED
+
 MARGIN_SECONDS = 0.6  # left for the handler to answer 503 (and Lambda to return it) after the last store call
 CONNECT_TIMEOUT_SECONDS = 0.5  # DynamoDB in the same Region connects in milliseconds; a SYN lost 0.5 s is down
 MAX_ATTEMPTS = 3
@@ -36,16 +38,7 @@ DEFAULT_SECONDS = 5.0  # the longest any one attempt may wait for an answer, and
 COLD_START_SECONDS = 1.5  # what a cold start may spend loading what it can also load on the first request
 
 # Errors worth another attempt: DynamoDB's throttling and its own transient failures.
-RETRYABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-    }
-)
+RETRYABLE_CODES = THROTTLED | {"InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
 
 _deadline: ContextVar[float | None] = ContextVar("store_deadline", default=None)
 _INSTALLED = "_shortlinks_budget"

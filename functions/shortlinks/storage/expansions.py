@@ -18,7 +18,7 @@ from pynamodb.models import Model
 from shortlinks.domain.expansion import CheckedExpansion, Expansion, Hop, HopKind, StopReason
 from shortlinks.storage.failures import STORE_FAILURES, unavailable
 from shortlinks.storage.keys import EXPANSION_SK, expansion_pk
-from shortlinks.storage.models import bind, share_client
+from shortlinks.storage.models import bind_shared
 
 
 class ExpansionItem(Model):
@@ -36,10 +36,7 @@ class ExpansionItem(Model):
 
 class DynamoExpansionCache:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None, *, share_with: Any = None) -> None:
-        self._item = bind(ExpansionItem, table_name, region, endpoint)
-        owner = getattr(share_with, "_item", None)
-        if owner is not None:  # one botocore client per container
-            share_client(self._item, owner)
+        self._item = bind_shared(ExpansionItem, table_name, region, endpoint, share_with)
 
     def get(self, url: str, now: datetime) -> CheckedExpansion | None:
         try:

@@ -57,12 +57,12 @@ def rate_pk(key_id: str) -> str:
     return f"RATE#{key_id}"
 
 
-EXPAND_RATE_PREFIX = "RATE#expand#"  # the expand function's own counters (its IAM LeadingKeys)
 EXPANSION_SK = "EXPANSION"
 
 
 def expand_caller(key_id: str) -> str:
-    """The rate counter subject (``RATE#expand#<key_id>``) of a key holder's expansions."""
+    """The rate counter subject (``RATE#expand#<key_id>``) of a key holder's expansions: under ``RATE#expand#``,
+    the prefix the expand function's IAM statement names."""
     return f"expand#{key_id}"
 
 

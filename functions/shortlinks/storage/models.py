@@ -146,6 +146,18 @@ def bind[M: Model](model: type[M], table_name: str, region: str, host: str | Non
     return bound
 
 
+def bind_shared[M: Model](
+    model: type[M], table_name: str, region: str, host: str | None, share_with: object | None
+) -> type[M]:
+    """``bind``, then send through the client of ``share_with`` (an adapter holding a bound model in ``_item``), if
+    given: one botocore client per container, whichever adapters the function builds."""
+    bound = bind(model, table_name, region, host)
+    owner = getattr(share_with, "_item", None)
+    if owner is not None:
+        share_client(bound, owner)
+    return bound
+
+
 def share_client(model: type[Model], owner: type[Model]) -> None:
     """Make ``model`` send its requests through ``owner``'s botocore client (same table, same credentials)."""
     model._get_connection().connection = owner._get_connection().connection

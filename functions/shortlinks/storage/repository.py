@@ -30,7 +30,7 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import LinkItem, bind, share_client
+from shortlinks.storage.models import LinkItem, bind, bind_shared, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
 from shortlinks.storage.targets import read_target
 
@@ -213,9 +213,7 @@ class DynamoRateLimiter:
         *,
         share_with: DynamoLinkRepository | None = None,
     ) -> None:
-        self._item = bind(RateItem, table_name, region, endpoint)
-        if share_with is not None:
-            share_client(self._item, share_with._item)
+        self._item = bind_shared(RateItem, table_name, region, endpoint, share_with)
 
     def hit(
         self,

@@ -21,7 +21,7 @@ from pynamodb.models import Model
 from shortlinks.domain.links import utc_now
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import VISITOR_SECRET_PK, visitor_secret_sk
-from shortlinks.storage.models import bind, share_client
+from shortlinks.storage.models import bind_shared
 
 SECRET_BYTES = 32
 SECRET_LIFETIME = timedelta(hours=48)  # from the start of its day: its day, and the next for late readers
@@ -50,10 +50,7 @@ class DynamoVisitorSecrets:
         share_with: Any = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._item = bind(VisitorSecretItem, table_name, region, endpoint)
-        owner = getattr(share_with, "_item", None)
-        if owner is not None:  # one botocore client per container (the redirect's link reader's)
-            share_client(self._item, owner)
+        self._item = bind_shared(VisitorSecretItem, table_name, region, endpoint, share_with)
         self._clock = clock
 
     def secret_for(self, day: date) -> bytes:
