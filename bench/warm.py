@@ -8,8 +8,6 @@ visitor secret) is loaded as in Lambda, and counted apart from the requests.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -17,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.coldstart import lambda_like_environment
-from bench.fixtures import HANDLERS, event_for, key_item, link_item, visitor_secret_item
+from bench.fixtures import HANDLERS, event_for, key_item, link_item, run_probe, visitor_secret_item
 from bench.warm_probe import VISITOR_SECRET_ANSWER
-from local.template import ROOT
 
 BUDGET_REDIRECT = 1.5
 _ANSWERS: dict[str, dict[str, Any]] = {
@@ -59,18 +56,11 @@ def measure(functions: tuple[str, ...] = tuple(HANDLERS)) -> dict[str, Warm]:
             answers = key_answers if name == "authorizer" else link_answers
             event = Path(scratch) / f"{name}.json"
             event.write_text(json.dumps(event_for(name)), encoding="utf-8")
-            completed = subprocess.run(
-                [sys.executable, "-S", "-m", "bench.warm_probe", name, module, str(event), str(answers)],
-                env=lambda_like_environment(name, "http://dynamodb.invalid"),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=600,
+            outcome = run_probe(
+                "bench.warm_probe",
+                [name, module, str(event), str(answers)],
+                lambda_like_environment(name, "http://dynamodb.invalid"),
             )
-            if completed.returncode != 0:
-                raise RuntimeError(f"warm probe for {name} failed:\n{completed.stderr[-2000:]}")
-            outcome = json.loads(completed.stdout.strip().splitlines()[-1])
             if outcome["status"] >= 400:
                 raise RuntimeError(f"warm probe for {name} answered {outcome['status']}")
             results[name] = Warm(
