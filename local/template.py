@@ -222,7 +222,14 @@ def parameter_values(template: dict[str, Any], overrides: Mapping[str, str] | No
     return values | dict(overrides or {})
 
 
+# The Region a condition sees unless ``parameters`` name another (``"AWS::Region": "eu-west-1"``): the local
+# server's, and the Makefile's AWS_DEFAULT_REGION.
+LOCAL_REGION = "us-east-1"
+
+
 def _condition_operand(value: Any, parameters: Mapping[str, str]) -> str:
+    if value == {"Ref": "AWS::Region"}:
+        return parameters.get("AWS::Region", LOCAL_REGION)
     if isinstance(value, dict) and "Ref" in value:
         if value["Ref"] not in parameters:
             raise ValueError(f"cannot evaluate !Ref {value['Ref']} in a condition locally")
