@@ -181,9 +181,9 @@ def test_hsts_at_the_edge_follows_hsts_max_age_and_never_covers_subdomains() -> 
     assert condition_values(template, _values(template, EDGE | {"HstsMaxAge": "0"}))["EdgeSendsHsts"] is False
 
 
-def test_the_web_acl_limits_each_ip_and_runs_the_common_rule_set_counting_what_the_api_needs() -> None:
+def test_the_web_acl_limits_each_ip_and_runs_aws_rule_sets_counting_what_the_api_needs() -> None:
     acl = load_template()["Resources"]["EdgeWebAcl"]["Properties"]
-    rate, common = sorted(acl["Rules"], key=lambda rule: rule["Priority"])
+    rate, common, bad_inputs = sorted(acl["Rules"], key=lambda rule: rule["Priority"])
 
     assert acl["Scope"] == "CLOUDFRONT"
     assert rate["Statement"]["RateBasedStatement"] == {
@@ -197,6 +197,9 @@ def test_the_web_acl_limits_each_ip_and_runs_the_common_rule_set_counting_what_t
     # Bulk creates exceed its 8 KB body limit; destinations and expanded URLs are URLs by design
     counted = {o["Name"] for o in group["RuleActionOverrides"] if o["ActionToUse"] == {"Count": {}}}
     assert counted == {"SizeRestrictions_BODY", "GenericRFI_BODY", "GenericRFI_QUERYARGUMENTS"}
+    known = bad_inputs["Statement"]["ManagedRuleGroupStatement"]
+    assert (known["VendorName"], known["Name"]) == ("AWS", "AWSManagedRulesKnownBadInputsRuleSet")  # Log4j's lookups
+    assert "RuleActionOverrides" not in known
     for visibility in [acl["VisibilityConfig"]] + [rule["VisibilityConfig"] for rule in acl["Rules"]]:
         assert visibility["SampledRequestsEnabled"] is True
         assert visibility["CloudWatchMetricsEnabled"] is True
