@@ -268,6 +268,24 @@ def condition_values(template: dict[str, Any], parameters: Mapping[str, str]) ->
     }
 
 
+def created_items(template: dict[str, Any], section: str, parameters: Mapping[str, str]) -> dict[str, Any]:
+    """The resources (``section="Resources"``) or outputs a deploy with these parameter values creates: those whose
+    condition holds."""
+    conditions = condition_values(template, parameters)
+    return {name: item for name, item in template[section].items() if conditions.get(item.get("Condition"), True)}
+
+
+def failed_rules(template: dict[str, Any], parameters: Mapping[str, str]) -> list[str]:
+    """The Rules a deploy with these parameter values would stop on: their condition holds, an assertion does not."""
+    failed = []
+    for name, rule in (template.get("Rules") or {}).items():
+        if "RuleCondition" in rule and not evaluate_condition(rule["RuleCondition"], template, parameters):
+            continue
+        if not all(evaluate_condition(a["Assert"], template, parameters) for a in rule["Assertions"]):
+            failed.append(name)
+    return failed
+
+
 def _resolve_value(
     name: str, value: Any, *, table_name: str, template: dict[str, Any], parameters: dict[str, str]
 ) -> str:

@@ -14,7 +14,8 @@ import pytest
 from local.template import (
     ROOT,
     condition_values,
-    evaluate_condition,
+    created_items,
+    failed_rules,
     function_specs,
     load_template,
     parameter_values,
@@ -37,8 +38,7 @@ WITHOUT_ZONE = {k: v for k, v in CUSTOM_DOMAIN_PARAMETERS.items() if k != "Hoste
 
 def _created(template: dict[str, Any], section: str, overrides: dict[str, str]) -> dict[str, Any]:
     """The resources (or outputs) a deploy with these parameter values creates: those whose condition holds."""
-    conditions = condition_values(template, parameter_values(template, overrides))
-    return {name: item for name, item in template[section].items() if conditions.get(item.get("Condition"), True)}
+    return created_items(template, section, parameter_values(template, overrides))
 
 
 def _types(resources: dict[str, Any]) -> dict[str, list[str]]:
@@ -49,14 +49,7 @@ def _types(resources: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _failed_rules(template: dict[str, Any], overrides: dict[str, str]) -> list[str]:
-    values = parameter_values(template, overrides)
-    failed = []
-    for name, rule in (template.get("Rules") or {}).items():
-        if "RuleCondition" in rule and not evaluate_condition(rule["RuleCondition"], template, values):
-            continue
-        if not all(evaluate_condition(a["Assert"], template, values) for a in rule["Assertions"]):
-            failed.append(name)
-    return failed
+    return failed_rules(template, parameter_values(template, overrides))
 
 
 def test_the_domain_parameters_are_optional() -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from local.template import (
     condition_values,
-    evaluate_condition,
+    created_items,
+    failed_rules,
     function_specs,
     load_template,
     parameter_values,
@@ -43,8 +44,7 @@ def _values(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, st
 
 
 def _created(template: dict[str, Any], section: str, overrides: dict[str, str]) -> dict[str, Any]:
-    conditions = condition_values(template, _values(template, overrides))
-    return {name: item for name, item in template[section].items() if conditions.get(item.get("Condition"), True)}
+    return created_items(template, section, _values(template, overrides))
 
 
 def _types(resources: dict[str, Any]) -> set[str]:
@@ -52,15 +52,7 @@ def _types(resources: dict[str, Any]) -> set[str]:
 
 
 def _failed_rules(template: dict[str, Any], overrides: dict[str, str]) -> list[str]:
-    """The Rules whose condition holds and whose assertions do not: a deploy would stop on them."""
-    values = _values(template, overrides)
-    failed = []
-    for name, rule in (template.get("Rules") or {}).items():
-        if "RuleCondition" in rule and not evaluate_condition(rule["RuleCondition"], template, values):
-            continue
-        if not all(evaluate_condition(a["Assert"], template, values) for a in rule["Assertions"]):
-            failed.append(name)
-    return failed
+    return failed_rules(template, _values(template, overrides))
 
 
 def test_the_edge_is_off_by_default_and_creates_nothing() -> None:
