@@ -19,6 +19,7 @@ from local.template import (
     load_template,
     parameter_values,
     resolve_environment,
+    routes,
 )
 from local.template_variant import CUSTOM_DOMAIN_PARAMETERS, EDGE_PARAMETERS
 
@@ -147,6 +148,21 @@ def test_redirects_and_the_api_are_never_cached_and_get_what_their_handlers_read
         [association] = behavior["FunctionAssociations"]
         assert association["EventType"] == "viewer-request"
         assert association["FunctionARN"] == {"Fn::GetAtt": ["EdgeViewerHost", "FunctionMetadata.FunctionARN"]}
+
+
+def test_every_route_of_the_template_is_reachable_through_the_edge_with_what_it_reads() -> None:
+    """A route added later must pass the edge too: /v1/* gets every method and header; anything else is the
+    redirects' behaviour, which allows GET and HEAD and forwards no Authorization, so it must be anonymous."""
+    template = load_template()
+    config = template["Resources"]["EdgeDistribution"]["Properties"]["DistributionConfig"]
+    [api] = config["CacheBehaviors"]
+
+    for route in routes(template):
+        if route.path.startswith("/v1/"):
+            assert route.method in api["AllowedMethods"], route
+        else:
+            assert route.method in config["DefaultCacheBehavior"]["AllowedMethods"], route
+            assert route.authorizer is None, f"{route}: give it a cache behaviour that forwards its credentials"
 
 
 def test_the_viewer_request_function_copies_the_host_into_the_header_the_functions_read() -> None:
