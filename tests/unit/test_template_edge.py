@@ -248,3 +248,18 @@ def test_the_edge_variant_turns_the_edge_on_over_the_custom_domain_variant() -> 
         "ManagesApiDns",
         "UsesGivenEdgeWebAcl",
     }
+
+
+def test_the_web_acl_logs_only_what_it_blocked_or_counted_without_credentials() -> None:
+    resources = load_template()["Resources"]
+    logging = resources["EdgeWebAclLogging"]["Properties"]
+
+    assert resources["EdgeWebAclLogs"]["Properties"]["LogGroupName"] == {"Fn::Sub": "aws-waf-logs-${AWS::StackName}"}
+    # WAF takes the group's ARN without the ":*" that Fn::GetAtt's Arn ends with
+    [destination] = logging["LogDestinationConfigs"]
+    assert destination["Fn::Sub"].endswith(":log-group:${EdgeWebAclLogs}")
+    assert {field["SingleHeader"]["Name"] for field in logging["RedactedFields"]} == {"authorization", "x-api-key"}
+    assert logging["LoggingFilter"]["DefaultBehavior"] == "DROP"
+    [kept] = logging["LoggingFilter"]["Filters"]
+    assert kept["Behavior"] == "KEEP"
+    assert {c["ActionCondition"]["Action"] for c in kept["Conditions"]} == {"BLOCK", "COUNT"}
