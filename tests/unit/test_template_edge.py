@@ -7,6 +7,7 @@ each set of parameter values, and look at what would be created.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -199,7 +200,11 @@ def test_the_web_acl_limits_each_ip_and_runs_aws_rule_sets_counting_what_the_api
         "EvaluationWindowSec": 300,
         "AggregateKeyType": "IP",
     }
-    assert rate["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    response = rate["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429
+    body = acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]
+    assert body["ContentType"] == "APPLICATION_JSON"
+    assert json.loads(body["Content"])["error"]["code"] == "rate_limited"  # the API's error shape
     group = common["Statement"]["ManagedRuleGroupStatement"]
     assert (group["VendorName"], group["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
     # Bulk creates exceed its 8 KB body limit; destinations and expanded URLs are URLs by design
