@@ -46,9 +46,12 @@ integration: $(BIN)/.installed
 e2e: $(BIN)/.installed
 	$(BIN)/python -m pytest tests/e2e
 
-# Both ways the template deploys: as is (no custom domain), and with the custom-domain parameters filled in
-# (example values written as the defaults of a copy, since the validators take no parameter values).
+# The three ways the template deploys: as is (no custom domain), with the custom-domain parameters filled in, and
+# with the edge as well (example values written as the defaults of a copy, since the validators take no parameter
+# values).
 CUSTOM_DOMAIN_VARIANT := .aws-sam/variants/custom-domain.yaml
+EDGE_VARIANT := .aws-sam/variants/edge.yaml
+EDGE_TRANSFORMED := .aws-sam/transformed/edge.json
 # What SAM makes of the template (its generated roles, stage and permissions), for checkov: sam validate does not
 # output it, so local.template_transform runs SAM's translator offline.
 TRANSFORMED := .aws-sam/transformed/template.json
@@ -73,9 +76,13 @@ infra: $(BIN)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m local.template_variant --output $(CUSTOM_DOMAIN_VARIANT)
 	$(BIN)/sam validate --lint -t $(CUSTOM_DOMAIN_VARIANT)
 	$(BIN)/cfn-lint --include-checks I -- $(CUSTOM_DOMAIN_VARIANT)
+	$(BIN)/python -m local.template_variant --variant edge --output $(EDGE_VARIANT)
+	$(BIN)/sam validate --lint -t $(EDGE_VARIANT)
+	$(BIN)/cfn-lint --include-checks I -- $(EDGE_VARIANT)
 	$(BIN)/python -m local.template_transform --output $(TRANSFORMED)
+	$(BIN)/python -m local.template_transform --source $(EDGE_VARIANT) --output $(EDGE_TRANSFORMED)
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
-		-f template.yaml -f $(TRANSFORMED)
+		-f template.yaml -f $(TRANSFORMED) -f $(EDGE_VARIANT) -f $(EDGE_TRANSFORMED)
 
 build: $(BIN)/.installed
 	$(BIN)/sam build

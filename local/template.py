@@ -222,7 +222,14 @@ def parameter_values(template: dict[str, Any], overrides: Mapping[str, str] | No
     return values | dict(overrides or {})
 
 
+# The Region a condition sees unless ``parameters`` name another (``"AWS::Region": "eu-west-1"``): the local
+# server's, and the Makefile's AWS_DEFAULT_REGION.
+LOCAL_REGION = "us-east-1"
+
+
 def _condition_operand(value: Any, parameters: Mapping[str, str]) -> str:
+    if value == {"Ref": "AWS::Region"}:
+        return parameters.get("AWS::Region", LOCAL_REGION)
     if isinstance(value, dict) and "Ref" in value:
         if value["Ref"] not in parameters:
             raise ValueError(f"cannot evaluate !Ref {value['Ref']} in a condition locally")
@@ -259,6 +266,24 @@ def condition_values(template: dict[str, Any], parameters: Mapping[str, str]) ->
     return {
         name: evaluate_condition({"Condition": name}, template, parameters) for name in template.get("Conditions") or {}
     }
+
+
+def created_items(template: dict[str, Any], section: str, parameters: Mapping[str, str]) -> dict[str, Any]:
+    """The resources (``section="Resources"``) or outputs a deploy with these parameter values creates: those whose
+    condition holds."""
+    conditions = condition_values(template, parameters)
+    return {name: item for name, item in template[section].items() if conditions.get(item.get("Condition"), True)}
+
+
+def failed_rules(template: dict[str, Any], parameters: Mapping[str, str]) -> list[str]:
+    """The Rules a deploy with these parameter values would stop on: their condition holds, an assertion does not."""
+    failed = []
+    for name, rule in (template.get("Rules") or {}).items():
+        if "RuleCondition" in rule and not evaluate_condition(rule["RuleCondition"], template, parameters):
+            continue
+        if not all(evaluate_condition(a["Assert"], template, parameters) for a in rule["Assertions"]):
+            failed.append(name)
+    return failed
 
 
 def _resolve_value(

@@ -1,12 +1,19 @@
-"""Write template.yaml with the custom-domain parameters filled in, so that ``make infra`` validates both cases.
+"""Write template.yaml with its optional parameters filled in, so that ``make infra`` validates every variant.
 
-``sam validate`` and ``cfn-lint`` take no parameter values; they check a template as its defaults deploy it. The
-copy this writes has example values as the defaults of ``CustomDomainName``, ``CertificateArn`` and
-``HostedZoneId``, so ``HasCustomDomain`` and ``ManagesDns`` hold and every custom-domain resource is checked; and
-of ``AlarmEmail``, so the alarm topic's e-mail subscription is checked too.
+``sam validate`` and ``cfn-lint`` take no parameter values; they check a template as its defaults deploy it. Each
+copy this writes has example values as the defaults of some parameters, so that their conditions hold and the
+resources behind them are checked:
+
+- ``custom-domain``: ``CustomDomainName``, ``CertificateArn`` and ``HostedZoneId`` (``HasCustomDomain``,
+  ``ManagesDns``: the API Gateway custom domain and its records), and ``AlarmEmail`` (the alarm topic's e-mail
+  subscription);
+- ``edge``: the same with ``EnableEdge=true``: the CloudFront distribution with the custom domain and its records,
+  the WAF web ACL (the validators' Region is us-east-1), the response headers policy.
+
+The template as is (no custom domain, no edge) is the third variant, validated directly.
 It is written in CloudFormation's long form (``Ref``, ``Fn::GetAtt`` ...), which means the same as the short tags.
 
-    python -m local.template_variant [--output PATH]
+    python -m local.template_variant [--variant custom-domain|edge] [--output PATH]
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ CUSTOM_DOMAIN_PARAMETERS = {
 }
 # Every other optional part, so that every condition holds in the variant.
 VARIANT_PARAMETERS = CUSTOM_DOMAIN_PARAMETERS | {"AlarmEmail": "alarms@example.org"}
-VARIANT_PATH = ROOT / ".aws-sam" / "variants" / "custom-domain.yaml"
+# The edge variant: the same behind CloudFront. Its certificate is in us-east-1, as CloudFront requires.
+EDGE_PARAMETERS = VARIANT_PARAMETERS | {"EnableEdge": "true"}
+VARIANTS = {"custom-domain": VARIANT_PARAMETERS, "edge": EDGE_PARAMETERS}
+VARIANTS_DIR = ROOT / ".aws-sam" / "variants"
+VARIANT_PATH = VARIANTS_DIR / "custom-domain.yaml"
 
 
 def with_defaults(template: dict[str, Any], defaults: dict[str, str]) -> dict[str, Any]:
@@ -43,9 +54,10 @@ def with_defaults(template: dict[str, Any], defaults: dict[str, str]) -> dict[st
     return variant
 
 
-def write_variant(output: Path = VARIANT_PATH, source: Path | None = None) -> Path:
+def write_variant(output: Path = VARIANT_PATH, source: Path | None = None, variant_name: str = "custom-domain") -> Path:
+    """Write the variant ``variant_name`` (a key of ``VARIANTS``) of ``source`` (template.yaml) to ``output``."""
     template = load_template(source) if source else load_template()
-    variant = with_defaults(template, VARIANT_PARAMETERS)
+    variant = with_defaults(template, VARIANTS[variant_name])
     # CodeUri is relative to the template's directory: keep it pointing at the project's code from the copy.
     code_uri = (variant.get("Globals") or {}).get("Function", {}).get("CodeUri")
     if isinstance(code_uri, str):
@@ -62,9 +74,11 @@ def write_variant(output: Path = VARIANT_PATH, source: Path | None = None) -> Pa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--output", type=Path, default=VARIANT_PATH, help=f"default: {VARIANT_PATH}")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="custom-domain")
+    parser.add_argument("--output", type=Path, default=None, help=f"default: {VARIANTS_DIR}/<variant>.yaml")
     args = parser.parse_args(argv)
-    print(write_variant(args.output))  # the path, for the caller
+    output = args.output or VARIANTS_DIR / f"{args.variant}.yaml"
+    print(write_variant(output, variant_name=args.variant))  # the path, for the caller
     return 0
 
 

@@ -23,6 +23,7 @@ class Settings:
     temporary_redirect_max_age: int = 0
     hsts_max_age: int = 31536000  # Strict-Transport-Security on https short domains (the redirect); 0: none
     blocked_hosts: frozenset[str] = frozenset()  # more hosts refused as destinations (other short domains)
+    behind_edge: bool = False  # CloudFront in front (EnableEdge): the viewer's host and address come in headers
     allow_anonymous_create: bool = False  # POST /v1/links without an API key (such links have no owner)
     default_create_rate_limit: int = 60  # links a key may create per minute, unless its record says otherwise
     auth_cache_seconds: int = 60  # how long the authorizer trusts what it read about a key
@@ -61,6 +62,7 @@ class Settings:
             temporary_redirect_max_age=_int(env, "TEMPORARY_REDIRECT_MAX_AGE", 0, 0, 86400),
             hsts_max_age=_int(env, "HSTS_MAX_AGE", 31536000, 0, 63072000),
             allow_anonymous_create=_bool(env, "ALLOW_ANONYMOUS_CREATE", default=False),
+            behind_edge=_bool(env, "BEHIND_EDGE", default=False),
             default_create_rate_limit=_int(env, "CREATE_RATE_LIMIT_PER_MINUTE", 60, 1, 100000),
             auth_cache_seconds=_int(env, "AUTH_CACHE_SECONDS", 60, 0, 3600),
             domain_cache_seconds=_int(env, "DOMAIN_CACHE_SECONDS", 60, 0, 3600),

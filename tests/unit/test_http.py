@@ -9,7 +9,15 @@ import pytest
 
 from shortlinks.domain import errors
 from shortlinks.domain.errors import ShortlinksError
-from shortlinks.web.http import BadRequest, error_body, lower_headers, request_host, status_for, wants_html
+from shortlinks.web.http import (
+    BadRequest,
+    error_body,
+    lower_headers,
+    request_host,
+    source_ip,
+    status_for,
+    wants_html,
+)
 
 # Every error the domain can raise and the status a caller sees for it. A new error class must be added here.
 EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
@@ -149,6 +157,59 @@ def test_header_names_are_lower_cased() -> None:
 def test_the_request_host_is_the_host_header_else_the_api_domain() -> None:
     context = {"domainName": "k3x9qz1v2m.execute-api.us-east-1.amazonaws.com"}
 
-    assert request_host({"headers": {"Host": "sho.rt"}, "requestContext": context}) == "sho.rt"
-    assert request_host({"headers": {}, "requestContext": context}) == context["domainName"]
-    assert request_host({}) == ""
+    assert request_host({"headers": {"Host": "sho.rt"}, "requestContext": context}, behind_edge=False) == "sho.rt"
+    assert request_host({"headers": {}, "requestContext": context}, behind_edge=False) == context["domainName"]
+    assert request_host({}, behind_edge=False) == ""
+
+
+EXECUTE_API = "k3x9qz1v2m.execute-api.us-east-1.amazonaws.com"
+
+
+def test_behind_the_edge_the_request_host_is_the_one_the_visitor_asked_cloudfront_for() -> None:
+    # GIVEN a request CloudFront forwarded to the API's execute-api host, with the viewer's host copied
+    event = {
+        "headers": {"host": EXECUTE_API, "x-viewer-host": "care.link"},
+        "requestContext": {"domainName": EXECUTE_API},
+    }
+
+    # WHEN the stack is behind the edge, THEN the host is the visitor's
+    assert request_host(event, behind_edge=True) == "care.link"
+    # and, without a copied host (an edge misconfigured, or a direct call), the host API Gateway saw
+    assert request_host({"headers": {"host": EXECUTE_API}}, behind_edge=True) == EXECUTE_API
+
+
+def test_without_the_edge_a_viewer_host_header_is_ignored() -> None:
+    """Anyone can send X-Viewer-Host to the API directly: only CloudFront's copy may choose the short domain."""
+    event = {"headers": {"host": "sho.rt", "x-viewer-host": "evil.example"}}
+
+    assert request_host(event, behind_edge=False) == "sho.rt"
+
+
+@pytest.mark.parametrize(
+    ("viewer_address", "expected"),
+    [
+        ("198.51.100.7:46532", "198.51.100.7"),
+        ("2001:db8::8a2e:370:7334:46532", "2001:db8::8a2e:370:7334"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        (None, "130.176.0.1"),  # no header: the address API Gateway saw
+    ],
+)
+def test_behind_the_edge_the_source_ip_is_the_visitors_not_cloudfronts(
+    viewer_address: str | None, expected: str
+) -> None:
+    # GIVEN API Gateway saw CloudFront's address, and CloudFront sent the visitor's as ip:port
+    headers = {"cloudfront-viewer-address": viewer_address} if viewer_address else {}
+    event = {"headers": headers, "requestContext": {"http": {"sourceIp": "130.176.0.1"}}}
+
+    # WHEN the stack is behind the edge, THEN the source address is the visitor's, without its port
+    assert source_ip(event, behind_edge=True) == expected
+
+
+def test_without_the_edge_the_source_ip_is_the_one_api_gateway_saw() -> None:
+    event = {
+        "headers": {"cloudfront-viewer-address": "198.51.100.7:46532"},
+        "requestContext": {"http": {"sourceIp": "203.0.113.9"}},
+    }
+
+    assert source_ip(event, behind_edge=False) == "203.0.113.9"
+    assert source_ip({}, behind_edge=False) == ""

@@ -14,7 +14,8 @@ import pytest
 from local.template import (
     ROOT,
     condition_values,
-    evaluate_condition,
+    created_items,
+    failed_rules,
     function_specs,
     load_template,
     parameter_values,
@@ -23,14 +24,21 @@ from local.template import (
 from local.template_variant import CUSTOM_DOMAIN_PARAMETERS, VARIANT_PARAMETERS, with_defaults, write_variant
 
 DOMAIN_PARAMETERS = ("CustomDomainName", "CertificateArn", "HostedZoneId")
+EDGE_ONLY_CONDITIONS = {
+    "HasEdge",
+    "CustomDomainOnEdge",
+    "ManagesEdgeDns",
+    "UsesGivenEdgeWebAcl",
+    "CreatesEdgeWebAcl",
+    "EdgeSendsHsts",
+}
 CUSTOM_DOMAIN_TYPES = {"AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping", "AWS::Route53::RecordSet"}
 WITHOUT_ZONE = {k: v for k, v in CUSTOM_DOMAIN_PARAMETERS.items() if k != "HostedZoneId"}
 
 
 def _created(template: dict[str, Any], section: str, overrides: dict[str, str]) -> dict[str, Any]:
     """The resources (or outputs) a deploy with these parameter values creates: those whose condition holds."""
-    conditions = condition_values(template, parameter_values(template, overrides))
-    return {name: item for name, item in template[section].items() if conditions.get(item.get("Condition"), True)}
+    return created_items(template, section, parameter_values(template, overrides))
 
 
 def _types(resources: dict[str, Any]) -> dict[str, list[str]]:
@@ -41,14 +49,7 @@ def _types(resources: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _failed_rules(template: dict[str, Any], overrides: dict[str, str]) -> list[str]:
-    values = parameter_values(template, overrides)
-    failed = []
-    for name, rule in (template.get("Rules") or {}).items():
-        if "RuleCondition" in rule and not evaluate_condition(rule["RuleCondition"], template, values):
-            continue
-        if not all(evaluate_condition(a["Assert"], template, values) for a in rule["Assertions"]):
-            failed.append(name)
-    return failed
+    return failed_rules(template, parameter_values(template, overrides))
 
 
 def test_the_domain_parameters_are_optional() -> None:
@@ -74,6 +75,15 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "CapsAuthorizerConcurrency": True,
         "CapsKeysConcurrency": True,
         "CapsDomainsConcurrency": True,
+        # The edge (tests/unit/test_template_edge.py)
+        "HasEdge": False,
+        "CustomDomainOnApi": False,
+        "ManagesApiDns": False,
+        "CustomDomainOnEdge": False,
+        "ManagesEdgeDns": False,
+        "UsesGivenEdgeWebAcl": False,
+        "CreatesEdgeWebAcl": False,
+        "EdgeSendsHsts": False,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {
@@ -120,7 +130,7 @@ def test_with_the_parameters_the_outputs_give_the_domain_url_and_its_dns_target(
     template = load_template()
     outputs = _created(template, "Outputs", CUSTOM_DOMAIN_PARAMETERS)
 
-    assert outputs["CustomDomainUrl"]["Value"] == {"Fn::Sub": "https://${CustomDomain}"}
+    assert outputs["CustomDomainUrl"]["Value"] == {"Fn::Sub": "https://${CustomDomainName}"}
     assert outputs["CustomDomainTarget"]["Value"] == {"Fn::GetAtt": ["CustomDomain", "RegionalDomainName"]}
     assert outputs["CustomDomainTargetHostedZoneId"]["Value"] == {
         "Fn::GetAtt": ["CustomDomain", "RegionalHostedZoneId"]
@@ -193,9 +203,10 @@ def test_the_validated_variant_is_the_template_with_the_example_values_as_defaul
     assert written == expected
     conditions = condition_values(written, parameter_values(written))
     # Every optional part is on, but the environment: dev and prod differ only in the redirect's deployment type
-    # (an !If, both of whose branches the validators check).
+    # (an !If, both of whose branches the validators check), and the edge, which has a variant of its own
+    # (tests/unit/test_template_edge.py).
     assert conditions.pop("IsProd") is False
-    assert all(conditions.values())
+    assert {name for name, holds in conditions.items() if not holds} == EDGE_ONLY_CONDITIONS
     assert _failed_rules(written, {}) == []
 
 

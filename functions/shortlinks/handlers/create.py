@@ -94,7 +94,7 @@ def _create_one(
 def create(event: dict[str, Any]) -> JsonResponse:
     principal = _caller(event)
     request = parse_body(event, CreateLinkRequest)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     idempotency_key = lower_headers(event).get("idempotency-key")
     short_domain = domains.named(request.domain, host)
     if idempotency_key is None:
@@ -119,7 +119,7 @@ def create_many(event: dict[str, Any]) -> JsonResponse:
     could be written because the store is unavailable, the whole answer is a 503."""
     principal = _caller(event)
     bulk = parse_body(event, BulkCreateRequest, max_bytes=MAX_BULK_BODY_BYTES)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     idempotency_key = lower_headers(event).get("idempotency-key")
     if idempotency_key is None:
         body = _create_each(bulk, principal, host)

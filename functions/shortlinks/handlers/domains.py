@@ -62,7 +62,7 @@ def put_route(event: dict[str, Any]) -> JsonResponse:
         allowed_keys=request.allowed_keys,
         is_default=request.is_default,
         now=utc_now(),
-        own_hosts=settings.own_hosts(request_host(event)),
+        own_hosts=settings.own_hosts(request_host(event, settings.behind_edge)),
     )
     metrics.add_metric(name="DomainsPut", unit=MetricUnit.Count, value=1)
     logger.info("domain registered", extra={"domain": domain.host, "is_default": domain.is_default, "by": admin.key_id})
@@ -77,7 +77,7 @@ def patch_route(event: dict[str, Any]) -> JsonResponse:
         path_parameter(event, "domain"),
         changes,
         now=utc_now(),
-        own_hosts=settings.own_hosts(request_host(event)),
+        own_hosts=settings.own_hosts(request_host(event, settings.behind_edge)),
     )
     metrics.add_metric(name="DomainsPatched", unit=MetricUnit.Count, value=1)
     logger.info("domain changed", extra={"domain": domain.host, "is_default": domain.is_default, "by": admin.key_id})

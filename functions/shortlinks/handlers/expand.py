@@ -36,7 +36,7 @@ from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimite
 from shortlinks.web.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.web.auth import principal_of
 from shortlinks.web.hosts import ShortDomains, registry_for
-from shortlinks.web.http import BadRequest, request_host
+from shortlinks.web.http import BadRequest, request_host, source_ip
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -68,7 +68,7 @@ def expand(event: dict[str, Any]) -> JsonResponse:
     principal = principal_of(event)  # anyone may preview; an invalid key is refused before anything else
     url = query_parameter(event, "url")
     code = query_parameter(event, "code")
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     if (url is None) == (code is None):
         raise BadRequest.invalid([{"field": "url", "message": "give exactly one of the url or code parameters"}])
     if url is not None:
@@ -155,14 +155,13 @@ def _expand_elsewhere(event: dict[str, Any], principal: Principal | None, url: s
     if principal is not None:  # per key for key holders, per source address for everyone else
         caller, limit = expand_caller(principal.key_id), settings.expand_rate_limit_key
     else:
-        source_ip = str((event.get("requestContext") or {}).get("http", {}).get("sourceIp", ""))
-        caller, limit = expand_caller_ip(source_ip), settings.expand_rate_limit_anonymous
+        caller, limit = expand_caller_ip(source_ip(event, settings.behind_edge)), settings.expand_rate_limit_anonymous
     rate_limiter.hit(caller, limit, utc_now(), RateLimited.expanding)
     expander = _third_party_expander()
     checked = expand_url(
         normalised,
         fetcher=expander.fetcher,
-        ours=lambda hop_url: _our_hop(hop_url, request_host(event)),
+        ours=lambda hop_url: _our_hop(hop_url, request_host(event, settings.behind_edge)),
         cache=expander.cache,
         now=utc_now(),
         refresh=refresh,

@@ -72,7 +72,7 @@ stats_source = DynamoRollupStore(
 
 def list_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     now = utc_now()
     owner = _owner_filter(event)
     if query_parameter(event, "domain") is not None and owner != EVERY_OWNER:
@@ -103,7 +103,7 @@ def list_route(event: dict[str, Any]) -> JsonResponse:
 
 def get_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     link = managed_link(repository, principal, _domain(event, host), path_parameter(event, "code"))
     metrics.add_metric(name="LinksRead", unit=MetricUnit.Count, value=1)
     return _link_response(200, link, host)
@@ -111,7 +111,7 @@ def get_route(event: dict[str, Any]) -> JsonResponse:
 
 def patch_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     changes = parse_body(event, UpdateLinkRequest).to_changes()
     now = utc_now()
     link = update_link(
@@ -131,7 +131,7 @@ def patch_route(event: dict[str, Any]) -> JsonResponse:
 
 def delete_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     code = path_parameter(event, "code")
     delete_link(repository, principal, _domain(event, host), code, now=utc_now())
     metrics.add_metric(name="LinksDeleted", unit=MetricUnit.Count, value=1)
@@ -141,7 +141,7 @@ def delete_route(event: dict[str, Any]) -> JsonResponse:
 
 def history_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     entries = link_history(repository, principal, _domain(event, host), path_parameter(event, "code"))
     metrics.add_metric(name="HistoriesRead", unit=MetricUnit.Count, value=1)
     body = HistoryResponse(history=[HistoryEntryResponse.of(entry) for entry in entries])
@@ -150,7 +150,7 @@ def history_route(event: dict[str, Any]) -> JsonResponse:
 
 def link_stats_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     stats_range = _range(event, (Granularity.HOUR, Granularity.DAY))
     stats = managed_link_stats(
         repository, stats_source, principal, _domain(event, host), path_parameter(event, "code"), stats_range
@@ -161,7 +161,7 @@ def link_stats_route(event: dict[str, Any]) -> JsonResponse:
 
 def overview_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     stats_range = _range(event, (Granularity.DAY,))
     owner = _owner_filter(event)
     requested = _bounded(event, "domain", 253)

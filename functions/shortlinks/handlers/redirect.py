@@ -30,6 +30,7 @@ from shortlinks.web.http import (
     error_body,
     lower_headers,
     request_host,
+    source_ip,
     status_for,
     wants_html,
 )
@@ -64,7 +65,7 @@ with store_budget.limited(store_budget.COLD_START_SECONDS):
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = lower_headers(event)
     code = (event.get("pathParameters") or {}).get("code", "")
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     short_domain = None
     domain = bare_host(host)
     now = utc_now()
@@ -163,7 +164,7 @@ def _record_click(
     context = event.get("requestContext") or {}
     user_agent = headers.get("user-agent", "")
     secret = daily_secret.for_moment(now)
-    source_ip = str(context.get("http", {}).get("sourceIp", ""))
+    visitor_ip = source_ip(event, settings.behind_edge)
     write_click(
         str(context.get("requestId", "")),
         {
@@ -175,6 +176,6 @@ def _record_click(
             "user_agent": user_agent[:_MAX_LOGGED_USER_AGENT] or None,
             "country": headers.get("cloudfront-viewer-country"),
             # Unique visitors without an IP address: the id cannot be traced back once the day's secret is gone.
-            "visitor": visitor_id(secret, source_ip, user_agent, domain) if secret else None,
+            "visitor": visitor_id(secret, visitor_ip, user_agent, domain) if secret else None,
         },
     )

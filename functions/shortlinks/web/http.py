@@ -117,10 +117,30 @@ def lower_headers(event: Mapping[str, Any]) -> dict[str, str]:
     return {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
 
-def request_host(event: Mapping[str, Any]) -> str:
-    """The host the caller addressed: the Host header, else API Gateway's domain name."""
-    host = lower_headers(event).get("host") or (event.get("requestContext") or {}).get("domainName") or ""
+# Behind the edge (EnableEdge), CloudFront reaches the API on its execute-api host, so Host names that, not the
+# host the visitor asked for: the edge's viewer-request function copies that into this header (template.yaml,
+# EdgeViewerHost), overwriting any the visitor sent.
+VIEWER_HOST_HEADER = "x-viewer-host"
+# ... and API Gateway sees CloudFront's address, not the visitor's: CloudFront sends that as ``ip:port``.
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+def request_host(event: Mapping[str, Any], behind_edge: bool) -> str:
+    """The host the caller addressed: behind the edge, the one CloudFront was asked for (``X-Viewer-Host``); else
+    the Host header, else API Gateway's domain name. Without the edge the header is ignored: a caller could name
+    any host in it."""
+    headers = lower_headers(event)
+    forwarded = headers.get(VIEWER_HOST_HEADER) if behind_edge else None
+    host = forwarded or headers.get("host") or (event.get("requestContext") or {}).get("domainName") or ""
     return str(host)
+
+
+def source_ip(event: Mapping[str, Any], behind_edge: bool) -> str:
+    """The caller's IP address: behind the edge, the visitor's (``CloudFront-Viewer-Address`` without its port);
+    else, and when that header is missing, the address API Gateway saw."""
+    address = lower_headers(event).get(VIEWER_ADDRESS_HEADER, "") if behind_edge else ""
+    ip = address.rpartition(":")[0].strip("[]")
+    return ip or str((event.get("requestContext") or {}).get("http", {}).get("sourceIp", ""))
 
 
 def wants_html(accept: str) -> bool:
