@@ -26,7 +26,8 @@ ASSETS_ROUTE = "/docs/assets"
 
 # Swagger UI, started from a file of ours so the policy needs no 'unsafe-inline' script. No validator (a
 # third-party request); "Try it out" sends requests to this API only (connect-src 'self').
-INITIALIZER = """window.addEventListener("load", function () {
+INITIALIZER = (
+    """window.addEventListener("load", function () {
   window.ui = SwaggerUIBundle({
     url: "%s",
     dom_id: "#swagger-ui",
@@ -36,7 +37,9 @@ INITIALIZER = """window.addEventListener("load", function () {
     validatorUrl: null
   });
 });
-""" % OPENAPI_ROUTE  # noqa: UP031 - a JS file with braces: %-formatting keeps it readable
+"""
+    % OPENAPI_ROUTE
+)  # noqa: UP031 - a JS file with braces: %-formatting keeps it readable
 
 # Swagger UI's own files the page uses, and their media types: nothing else of the package is served.
 _SWAGGER_FILES = {
