@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-
 # Where a Node.js layer's packages are in Lambda (/opt/nodejs/node_modules): the docs layer's swagger-ui-dist.
 SWAGGER_UI_DIR = "/opt/nodejs/node_modules/swagger-ui-dist"
 
