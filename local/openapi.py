@@ -151,6 +151,9 @@ RANGE = (
 GRANULARITY = Parameter("granularity", "query", "Buckets of the series.", {"enum": ["hour", "day"]})
 OWNER = Parameter("owner", "query", "Admins: another key's `key_id`, or `*` for every owner (1-64 characters).")
 ETAG = {"ETag": 'The link\'s version, e.g. `"3"`: send it back in `If-Match`.'}
+REDIRECTS = tuple(
+    Answer(status, "The destination.", headers={"Location": "Where to go."}) for status in (301, 302, 307, 308)
+)
 LINK_EXAMPLE = {"url": "https://example.org/spring-sale?ref=mail", "alias": "spring", "tags": ["spring"]}
 
 OPERATIONS: dict[str, Operation] = {
@@ -176,18 +179,12 @@ OPERATIONS: dict[str, Operation] = {
         (IDEMPOTENCY_KEY,),
     ),
     "GET /{code}": Operation(
-        "Follow a short link",
-        "redirects",
-        (
-            *(Answer(status, "The destination.", headers={"Location": "Where to go."}) for status in (301, 302)),
-            *(Answer(status, "The destination.", headers={"Location": "Where to go."}) for status in (307, 308)),
-        ),
-        (LinkNotFound, LinkExpired, LinkDisabled, LinkDeleted, *SERVER),
+        "Follow a short link", "redirects", REDIRECTS, (LinkNotFound, LinkExpired, LinkDisabled, LinkDeleted, *SERVER)
     ),
     "HEAD /{code}": Operation(
         "Where a short link leads, without counting a click",
         "redirects",
-        tuple(Answer(status, "The destination.", headers={"Location": "Where to go."}) for status in (301, 302, 307)),
+        REDIRECTS,
         (LinkNotFound, LinkExpired, LinkDisabled, LinkDeleted, *SERVER),
     ),
     "GET /": Operation(
