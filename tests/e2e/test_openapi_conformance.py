@@ -22,6 +22,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -36,7 +37,16 @@ from shortlinks.domain.keys import generate_key
 
 DOCUMENT: dict[str, Any] = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
 OPERATIONS = [(method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item]
+# Those with something a request can break: a body, or a query parameter or header with a schema (a path parameter
+# is any non-empty segment, and every other input is ignored).
+BREAKABLE = [
+    (method, path)
+    for method, path in OPERATIONS
+    if "requestBody" in (operation := DOCUMENT["paths"][path][method.lower()])
+    or any(parameter["in"] != "path" for parameter in operation.get("parameters", []))
+]
 EXAMPLES_PER_OPERATION = 20  # about 500 requests in all: well under a minute alone
+MALFORMED_EXAMPLES_PER_OPERATION = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -62,27 +72,40 @@ def fuzzed_server() -> Iterator[tuple[str, dict[str, str]]]:
         yield server.url, {"Authorization": f"Bearer {created.json()['key']}"}
 
 
+def _fuzz(base_url: str, headers: dict[str, str], method: str, path: str, mode: GenerationMode, **run: Any) -> None:
+    operation = schemathesis.openapi.from_dict(DOCUMENT)[path][method]
+
+    @given(case=operation.as_strategy(mode))
+    @settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck), **run)
+    def check(case: Any) -> None:
+        if (case.path_parameters or {}).get("domain", "").rstrip(".").lower() == DEFAULT_DOMAIN:
+            return  # the one domain every other operation runs on stays registered
+        case.call_and_validate(
+            base_url=base_url, headers=headers, checks=CHECKS if mode == "positive" else [not_a_server_error]
+        )
+
+    check()
+
+
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_every_answer_conforms_to_the_document_and_none_is_a_server_error(
     fuzzed_server: tuple[str, dict[str, str]], method: str, path: str
 ) -> None:
     # GIVEN the document as committed, and the local server with the fuzzer's key
     base_url, headers = fuzzed_server
-    operation = schemathesis.openapi.from_dict(DOCUMENT)[path][method]
 
     # WHEN schemathesis sends requests the document allows (bodies, parameters, headers) to the operation
-    @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        if (case.path_parameters or {}).get("domain", "").rstrip(".").lower() == DEFAULT_DOMAIN:
-            return  # the one domain every other operation runs on stays registered
-        # THEN no answer is a 5xx, and each is one the document describes
-        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+    # THEN no answer is a 5xx, and each is one the document describes
+    _fuzz(base_url, headers, method, path, GenerationMode.POSITIVE, max_examples=EXAMPLES_PER_OPERATION)
 
-    check()
+
+@pytest.mark.parametrize(("method", "path"), BREAKABLE, ids=[f"{m} {p}" for m, p in BREAKABLE])
+def test_no_request_the_document_forbids_is_a_server_error(
+    fuzzed_server: tuple[str, dict[str, str]], method: str, path: str
+) -> None:
+    # GIVEN the local server with the fuzzer's key
+    base_url, headers = fuzzed_server
+
+    # WHEN schemathesis sends requests that break the document (wrong types, missing or extra fields, bad params)
+    # THEN none gets a 5xx: bad input is a 4xx
+    _fuzz(base_url, headers, method, path, GenerationMode.NEGATIVE, max_examples=MALFORMED_EXAMPLES_PER_OPERATION)
