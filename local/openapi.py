@@ -340,6 +340,14 @@ OPERATIONS: dict[str, Operation] = {
         (Answer(200, "The domain as stored.", (DomainResponse,)),),
         (*ADMIN, *BODY, InvalidDomain),
         PutDomainRequest,
+        {
+            "base_url": "https://care.link",
+            "default_redirect_type": 302,
+            "root_url": "https://example.org/",
+            "not_found_url": None,
+            "allowed_keys": None,
+            "is_default": True,
+        },
     ),
     "PATCH /v1/domains/{domain}": Operation(
         "Change some settings of a short domain",
@@ -347,6 +355,7 @@ OPERATIONS: dict[str, Operation] = {
         (Answer(200, "The domain as stored.", (DomainResponse,)),),
         (*ADMIN, *BODY, UnknownDomain, InvalidDomain),
         PatchDomainRequest,
+        {"root_url": "https://example.org/welcome"},
     ),
     "DELETE /v1/domains/{domain}": Operation(
         "Remove a short domain",

@@ -9,7 +9,7 @@ service's link answers ``422 not_our_short_url`` without any lookup).
 
 Destructive operations stay harmless: revoking needs a ``key_id``, and the fuzzer's own is never in the document,
 so it cannot guess it; deleting a domain answers ``404`` for the made-up hosts it sends, never the default domain's
-``127.0.0.1`` (excluded below from what the strategy may draw).
+``127.0.0.1`` (a case naming it is skipped below).
 """
 
 from __future__ import annotations
