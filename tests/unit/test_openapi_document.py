@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from local.openapi import DOCUMENT_PATH, OPERATIONS, build_document, generate
 from local.template import ROOT, load_template, routes
+from shortlinks.domain.codes import is_reserved
 from shortlinks.schemas.links import CreateLinkRequest, LinkResponse
 from shortlinks.web.http import STATUS_BY_ERROR
 
@@ -149,3 +150,12 @@ def test_a_route_added_to_the_template_appears_without_any_other_change() -> Non
     assert [p["name"] for p in operation["parameters"]] == ["code"]
     assert "500" in operation["responses"]
     validate(document)
+
+
+@pytest.mark.parametrize("route_key", ROUTE_KEYS)
+def test_no_alias_can_take_the_first_segment_of_a_literal_route(route_key: str) -> None:
+    """``/docs`` is a route of its own; an alias ``docs`` would be a link nobody could follow."""
+    first = route_key.split(" ", 1)[1].split("/")[1]
+
+    if first and not first.startswith("{"):
+        assert is_reserved(first), f"{first!r} must be in domain/codes.py RESERVED_WORDS"
