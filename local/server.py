@@ -431,6 +431,7 @@ def main() -> None:
         f"shortlinks is serving {', '.join(server.route_keys)} at {server.url}\n"
         f"  DynamoDB: {server.dynamodb_endpoint} ({store}), table {server.table_name}\n"
         f"{keys}"
+        f"  API docs: {server.url}/docs (the OpenAPI document: {server.url}/v1/openapi.json)\n"
         f"  Manage keys: {cli} list | create --name NAME --role admin|member | revoke KEY_ID\n"
         "  Ctrl-C stops it.",
         flush=True,
