@@ -72,40 +72,37 @@ def fuzzed_server() -> Iterator[tuple[str, dict[str, str]]]:
         yield server.url, {"Authorization": f"Bearer {created.json()['key']}"}
 
 
-def _fuzz(base_url: str, headers: dict[str, str], method: str, path: str, mode: GenerationMode, **run: Any) -> None:
-    operation = schemathesis.openapi.from_dict(DOCUMENT)[path][method]
-
-    @given(case=operation.as_strategy(mode))
-    @settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck), **run)
-    def check(case: Any) -> None:
-        if (case.path_parameters or {}).get("domain", "").rstrip(".").lower() == DEFAULT_DOMAIN:
-            return  # the one domain every other operation runs on stays registered
-        case.call_and_validate(
-            base_url=base_url, headers=headers, checks=CHECKS if mode == "positive" else [not_a_server_error]
-        )
-
-    check()
+# What each mode checks, and how many requests it sends per operation.
+ALLOWED = (GenerationMode.POSITIVE, EXAMPLES_PER_OPERATION, CHECKS)  # every answer conforms, none is a 5xx
+FORBIDDEN = (GenerationMode.NEGATIVE, MALFORMED_EXAMPLES_PER_OPERATION, [not_a_server_error])  # bad input: a 4xx
+RUNS = [(ALLOWED, method, path) for method, path in OPERATIONS] + [
+    (FORBIDDEN, method, path) for method, path in BREAKABLE
+]
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_every_answer_conforms_to_the_document_and_none_is_a_server_error(
-    fuzzed_server: tuple[str, dict[str, str]], method: str, path: str
+@pytest.mark.parametrize(("run", "method", "path"), RUNS, ids=[f"{r[0][0].value} {r[1]} {r[2]}" for r in RUNS])
+def test_the_document_describes_every_answer_and_none_is_a_server_error(
+    fuzzed_server: tuple[str, dict[str, str]], run: tuple[GenerationMode, int, list[Any]], method: str, path: str
 ) -> None:
     # GIVEN the document as committed, and the local server with the fuzzer's key
     base_url, headers = fuzzed_server
+    mode, examples, checks = run
+    operation = schemathesis.openapi.from_dict(DOCUMENT)[path][method]
 
-    # WHEN schemathesis sends requests the document allows (bodies, parameters, headers) to the operation
-    # THEN no answer is a 5xx, and each is one the document describes
-    _fuzz(base_url, headers, method, path, GenerationMode.POSITIVE, max_examples=EXAMPLES_PER_OPERATION)
+    # WHEN schemathesis sends the operation requests the document allows (positive) or forbids (negative: wrong
+    # types, missing or extra fields, bad parameters)
+    @given(case=operation.as_strategy(mode))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        if (case.path_parameters or {}).get("domain", "").rstrip(".").lower() == DEFAULT_DOMAIN:
+            return  # the one domain every other operation runs on stays registered
+        # THEN no answer is a 5xx, and an allowed request's answer is one the document describes
+        case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
 
-
-@pytest.mark.parametrize(("method", "path"), BREAKABLE, ids=[f"{m} {p}" for m, p in BREAKABLE])
-def test_no_request_the_document_forbids_is_a_server_error(
-    fuzzed_server: tuple[str, dict[str, str]], method: str, path: str
-) -> None:
-    # GIVEN the local server with the fuzzer's key
-    base_url, headers = fuzzed_server
-
-    # WHEN schemathesis sends requests that break the document (wrong types, missing or extra fields, bad params)
-    # THEN none gets a 5xx: bad input is a 4xx
-    _fuzz(base_url, headers, method, path, GenerationMode.NEGATIVE, max_examples=MALFORMED_EXAMPLES_PER_OPERATION)
+    check()
