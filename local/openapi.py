@@ -59,18 +59,13 @@ from shortlinks.domain.errors import (
     UnknownDomain,
     VersionMismatch,
 )
+from shortlinks.schemas.bulk import BulkCreateResponse
 from shortlinks.schemas.domains import DomainListResponse, DomainResponse, PatchDomainRequest, PutDomainRequest
 from shortlinks.schemas.errors import ErrorResponse
 from shortlinks.schemas.expansions import ExpansionResponse
 from shortlinks.schemas.keys import CreatedKeyResponse, CreateKeyRequest, KeyListResponse
 from shortlinks.schemas.link_management import HistoryResponse, LinkListingResponse, UpdateLinkRequest
-from shortlinks.schemas.links import (
-    BulkCreateRequest,
-    BulkCreateResponse,
-    CreateLinkRequest,
-    LinkResponse,
-    PublicLinkResponse,
-)
+from shortlinks.schemas.links import BulkCreateRequest, CreateLinkRequest, LinkResponse, PublicLinkResponse
 from shortlinks.schemas.stats import CSV_CONTENT_TYPE, LinkStatsResponse, OverviewResponse
 from shortlinks.web.http import STATUS_BY_ERROR, BadRequest
 

@@ -186,18 +186,27 @@ def test_the_docs_function_loads_neither_pydantic_nor_a_table_client() -> None:
     assert heavy == set()
 
 
-def test_no_other_function_imports_the_docs_adapter() -> None:
-    """Each function's cold start is its handler's import graph: only the docs handler may reach docs_site."""
-    importers = set()
+def _importers(module: str) -> set[str]:
+    """The modules of the package that import ``module`` (``shortlinks.web.docs_site``), as files."""
+    found = set()
     for path in PACKAGE.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Import | ast.ImportFrom):
                 continue
             names = [alias.name for alias in node.names]
             if isinstance(node, ast.ImportFrom):
-                names.append(node.module or "")
-            if any("docs_site" in name for name in names):
-                importers.add(path.relative_to(PACKAGE).as_posix())
+                names = [node.module or "", *(f"{node.module}.{name}" for name in names)]
+            if module in names:
+                found.add(path.relative_to(PACKAGE).as_posix())
+    return found
 
-    assert importers == {"handlers/docs.py"}
+
+def test_no_other_function_imports_the_docs_adapter() -> None:
+    """Each function's cold start is its handler's import graph: only the docs handler may reach docs_site."""
+    assert _importers("shortlinks.web.docs_site") == {"handlers/docs.py"}
+
+
+def test_no_function_imports_the_models_that_exist_only_for_the_document() -> None:
+    """The error and bulk answer models describe what the handlers write as dicts; no cold start loads them."""
+    assert _importers("shortlinks.schemas.bulk") == set()
+    assert _importers("shortlinks.schemas.errors") == {"schemas/bulk.py"}

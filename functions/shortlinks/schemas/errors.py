@@ -1,7 +1,7 @@
 """The error shape every JSON answer of the API shares, as a model for the OpenAPI document.
 
-The handlers write it with ``web.http.error_body`` (no pydantic on the redirect path); the schemathesis test
-checks that what they write conforms to this model.
+The handlers write it with ``web.http.error_body`` (no pydantic on the redirect path) and never import this module;
+the schemathesis test checks that what they write conforms to this model.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 
 from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus
 from shortlinks.domain.service import NewLink
-from shortlinks.schemas.errors import Error
 
 # Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
 # tag syntax) with more specific error codes.
@@ -133,21 +132,3 @@ class PublicLinkResponse(BaseModel):
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class BulkItemResult(BaseModel):
-    """One item of a bulk create, in the order sent: the link (201 created, 200 reused) or the error a single
-    create would have got."""
-
-    index: int
-    status: int
-    link: LinkResponse | None = None
-    error: Error | None = None
-
-
-class BulkCreateResponse(BaseModel):
-    """The answer to ``POST /v1/links/bulk`` (the handler writes it as a dict; the OpenAPI document uses this)."""
-
-    created: int
-    failed: int
-    results: list[BulkItemResult]
