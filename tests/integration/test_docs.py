@@ -18,6 +18,7 @@ import pytest
 from local.openapi import DOCUMENT_PATH
 from local.server import SWAGGER_UI_DIR
 from local.template import ROOT
+from tests.events import load_event
 from tests.integration.conftest import ColdStart
 from tests.integration.harness import REGION, LambdaFunction, recording_dynamodb_calls
 
@@ -61,8 +62,8 @@ def _page_urls(page: str) -> list[str]:
 
 
 def test_the_page_loads_only_our_own_files_under_a_policy_without_inline_script(docs: LambdaFunction) -> None:
-    # WHEN a browser opens /docs
-    response = docs(_get("/docs"))
+    # WHEN a browser opens /docs (a recorded request)
+    response = docs(load_event("docs_page"))
 
     # THEN it gets the page, always revalidated, under a policy that allows no inline script and no other origin
     assert response.status == 200
@@ -143,8 +144,8 @@ def test_an_asset_of_another_version_is_not_found_rather_than_cached_under_a_wro
 
 
 def test_the_document_served_is_the_committed_one_with_an_etag_that_revalidates(docs: LambdaFunction) -> None:
-    # WHEN a client reads the document
-    response = docs(_get("/v1/openapi.json"))
+    # WHEN a client reads the document (a recorded request)
+    response = docs(load_event("openapi_document"))
 
     # THEN it is docs/openapi.json as committed, revalidated each time by its ETag
     assert response.status == 200
