@@ -10,15 +10,19 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit integration e2e infra build bench smoke clean
+.PHONY: run test lint typecheck unit integration e2e infra build bench smoke clean openapi
 
-$(BIN)/.installed: requirements.txt functions/requirements.txt layers/analytics/requirements.txt pyproject.toml
+$(BIN)/.installed: requirements.txt functions/requirements.txt layers/analytics/requirements.txt pyproject.toml \
+		layers/docs/package-lock.json
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is required (python3.13 on PATH or pyenv's 3.13)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@# The project itself, editable, without dependencies (requirements.txt pins them): gives .venv/bin/shortlinks
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# The docs layer's Swagger UI, for make run and the tests (sam build installs the layer's own copy).
+	@# --ignore-scripts: no package runs code of its own at install (swagger-ui-dist's telemetry dependency).
+	npm ci --prefix layers/docs --ignore-scripts --no-audit --no-fund --silent
 	@touch $@
 
 ## run: serve every route of template.yaml at http://127.0.0.1:3000 with an embedded DynamoDB
@@ -87,6 +91,10 @@ infra: $(BIN)/.installed $(CHECKOV_VENV)/.installed
 build: $(BIN)/.installed
 	$(BIN)/sam build
 
+## openapi: regenerate docs/openapi.json from template.yaml and the pydantic models (a test fails when it is stale)
+openapi: $(BIN)/.installed
+	$(BIN)/python -m local.openapi
+
 bench: $(BIN)/.installed
 	@command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || echo "wrk unavailable: the throughput figure will be skipped"; }
 	$(BIN)/python -m bench --update-doc
@@ -99,4 +107,4 @@ smoke: $(BIN)/.installed
 	@BASE_URL="$$BASE_URL" API_KEY="$$API_KEY" $(BIN)/python -m smoke
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache layers/docs/node_modules

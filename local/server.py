@@ -42,6 +42,7 @@ from local.gateway import (
 )
 from local.routing import Router
 from local.template import (
+    ROOT,
     TEMPLATE_PATH,
     Authorizer,
     FunctionSpec,
@@ -68,6 +69,7 @@ _SHELL_OVERRIDES = (
 AGGREGATOR = "AnalyticsFunction"  # fed click records by the log subscription in AWS, by ClickFeed here
 STORE_SETUP_SECONDS = 5.0  # the admin key and default domain, after the table answered: well under `make run`'s 10 s
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+SWAGGER_UI_DIR = ROOT / "layers" / "docs" / "node_modules" / "swagger-ui-dist"  # `make` installs it (npm ci)
 
 log = logging.getLogger("local")
 
@@ -347,6 +349,8 @@ class LocalServer:
             # Locally a domain registered with PUT /v1/domains should answer at once, not a minute later.
             "DOMAIN_CACHE_SECONDS": os.environ.get("DOMAIN_CACHE_SECONDS") or "1",
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
+            # The docs layer's Swagger UI: in Lambda under /opt/nodejs, here where `make` installs it (npm ci).
+            "SWAGGER_UI_DIR": str(SWAGGER_UI_DIR),
             # Set in your shell, these win over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once;
             # EXPANDER_ALLOWED_ADDRESSES=127.0.0.1:8000: the expander may follow links to a server of yours).
             **{name: value for name in _SHELL_OVERRIDES if (value := os.environ.get(name))},
@@ -427,6 +431,7 @@ def main() -> None:
         f"shortlinks is serving {', '.join(server.route_keys)} at {server.url}\n"
         f"  DynamoDB: {server.dynamodb_endpoint} ({store}), table {server.table_name}\n"
         f"{keys}"
+        f"  API docs: {server.url}/docs (the OpenAPI document: {server.url}/v1/openapi.json)\n"
         f"  Manage keys: {cli} list | create --name NAME --role admin|member | revoke KEY_ID\n"
         "  Ctrl-C stops it.",
         flush=True,

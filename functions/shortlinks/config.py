@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+# Where a Node.js layer's packages are in Lambda (/opt/nodejs/node_modules): the docs layer's swagger-ui-dist.
+SWAGGER_UI_DIR = "/opt/nodejs/node_modules/swagger-ui-dist"
+
 
 class SettingsError(ValueError):
     """The function's environment is wrong: fail the cold start loudly rather than serve wrong answers."""
@@ -39,6 +42,8 @@ class Settings:
     # Click analytics (the aggregator): how long rollup buckets are kept (DynamoDB TTL).
     hourly_retention_days: int = 35
     daily_retention_days: int = 730
+    # The interactive API page (GET /docs): Swagger UI's distribution, from the docs layer (layers/docs).
+    swagger_ui_dir: str = SWAGGER_UI_DIR
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +80,7 @@ class Settings:
             expand_rate_limit_key=_int(env, "EXPAND_RATE_LIMIT_KEY", 120, 1, 100000),
             hourly_retention_days=_int(env, "HOURLY_RETENTION_DAYS", 35, 1, 366),
             daily_retention_days=_int(env, "DAILY_RETENTION_DAYS", 730, 1, 3650),
+            swagger_ui_dir=env.get("SWAGGER_UI_DIR", "").strip() or SWAGGER_UI_DIR,
             blocked_hosts=frozenset(h.strip().lower() for h in env.get("BLOCKED_HOSTS", "").split(",") if h.strip()),
         )
 

@@ -15,13 +15,16 @@ KEY_AUTHORIZER = Authorizer(
 )
 
 
-def test_every_route_but_the_redirects_runs_the_key_authorizer() -> None:
+def test_every_route_but_the_redirects_and_the_documentation_runs_the_key_authorizer() -> None:
     by_route = {f"{route.method} {route.path}": route.authorizer for route in routes()}
 
     assert by_route.pop("GET /{code}") is None
     assert by_route.pop("HEAD /{code}") is None
     assert by_route.pop("GET /") is None  # a short domain's root: its homepage, or 404
     assert by_route.pop("HEAD /") is None
+    assert by_route.pop("GET /v1/openapi.json") is None  # public, and no key is ever read
+    assert by_route.pop("GET /docs") is None
+    assert by_route.pop("GET /docs/assets/{version}/{name}") is None
     assert by_route
     assert set(by_route.values()) == {KEY_AUTHORIZER}
 

@@ -75,6 +75,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "CapsAuthorizerConcurrency": True,
         "CapsKeysConcurrency": True,
         "CapsDomainsConcurrency": True,
+        "CapsDocsConcurrency": True,
         # The edge (tests/unit/test_template_edge.py)
         "HasEdge": False,
         "CustomDomainOnApi": False,
@@ -197,9 +198,10 @@ def test_the_validated_variant_is_the_template_with_the_example_values_as_defaul
 
     assert written["Globals"]["Function"].pop("CodeUri") == str(ROOT / "functions")
     expected["Globals"]["Function"].pop("CodeUri")
-    layer, expected_layer = (t["Resources"]["AnalyticsDependencies"]["Properties"] for t in (written, expected))
-    assert layer.pop("ContentUri") == str(ROOT / "layers" / "analytics")
-    expected_layer.pop("ContentUri")
+    for logical_id, folder in (("AnalyticsDependencies", "analytics"), ("DocsAssets", "docs")):
+        layer, expected_layer = (t["Resources"][logical_id]["Properties"] for t in (written, expected))
+        assert layer.pop("ContentUri") == str(ROOT / "layers" / folder)
+        expected_layer.pop("ContentUri")
     assert written == expected
     conditions = condition_values(written, parameter_values(written))
     # Every optional part is on, but the environment: dev and prod differ only in the redirect's deployment type
@@ -223,7 +225,8 @@ def test_sam_generates_the_stage_the_api_mapping_depends_on(tmp_path: Path, monk
 
     variant = with_defaults(load_template(), CUSTOM_DOMAIN_PARAMETERS)
     variant["Globals"]["Function"]["CodeUri"] = "s3://bucket/code.zip"  # offline: no local code to package
-    variant["Resources"]["AnalyticsDependencies"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    for layer in ("AnalyticsDependencies", "DocsAssets"):
+        variant["Resources"][layer]["Properties"]["ContentUri"] = f"s3://bucket/{layer}.zip"
     resources: dict[str, Any] = transform(variant, {}, NoManagedPolicies())["Resources"]
 
     stage = resources[resources["CustomDomainApiMapping"]["DependsOn"]]

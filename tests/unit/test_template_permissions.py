@@ -46,6 +46,8 @@ def _from_template() -> set[Permission]:
     """One row per action, resource and partition-key pattern of every function's policy."""
     found: set[Permission] = set()
     for function in _functions():
+        if not _grants(function):  # no permission at all: the guide's row says "none"
+            found.add((_short(function), "none", "", None, None, None))
         for grant in _grants(function):
             for partition in grant.partitions or (None,):
                 found.add(
@@ -70,6 +72,9 @@ def _from_guide() -> set[Permission]:
         if not line.startswith("|"):
             break
         function, actions, on, partitions, only = (cell.strip().replace("`", "") for cell in line.strip("|").split("|"))
+        if actions == "none":  # a function with no permission at all (docs)
+            found.add((function, "none", on, None, None, None))
+            continue
         attributes, return_values = _conditions(only)
         resource = "table" if on == "table" else f"index/{on}" if on in INDEXES else on
         for action in actions.split(", "):

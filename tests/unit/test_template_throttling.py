@@ -20,6 +20,7 @@ RESERVATIONS = {
     "AuthorizerFunction": "AuthorizerReservedConcurrency",
     "KeysFunction": "KeysReservedConcurrency",
     "DomainsFunction": "DomainsReservedConcurrency",
+    "DocsFunction": "DocsReservedConcurrency",
     "ExpandFunction": "ExpandReservedConcurrency",
     "AnalyticsFunction": "AnalyticsReservedConcurrency",
 }
