@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from bench.fixtures import FUNCTIONS_DIR
-from local.template import FunctionSpec, function_specs, load_template, parameter_values
+from bench.dynamodb_units import read_units, write_units
+from bench.fixtures import FUNCTION_IDS, FUNCTIONS_DIR, link_item
+from local.template import FunctionSpec, function_specs, load_template, parameter_values, table_definition
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ ASSUMED_PUT_ITEM_MS = 6.0
 # Lambda's START, END and REPORT lines in JSON form, for a function whose SystemLogLevel lets INFO through.
 LAMBDA_PLATFORM_LOG_BYTES = 700
 DAYS_PER_MONTH = 30.44
+# The month the report prices: issue 13's 10 million redirects and 100,000 creates. Expand is priced per million at
+# a million a month (it is not in the month's table); the volume spreads each function's custom metrics.
+MONTHLY_REQUESTS = {"redirect": 10_000_000, "create": 100_000, "expand": 1_000_000}
+MONTH = ("redirect", "create")
+READS = ("GetItem", "Query", "BatchGetItem")
+WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 # The access log's $context values on a typical request, to size its line from template.yaml's format.
 _ACCESS_LOG_SAMPLE = {
     "$context.requestId": "Ab1Cd2Ef3Gh4IjA=",
@@ -111,10 +118,46 @@ def cpu_share(memory_mb: int) -> float:
     return min(1.0, memory_mb / LAMBDA_MB_PER_VCPU)
 
 
-def billed_ms(invocation: Invocation) -> int:
-    """Billed duration of a warm invocation: CPU time at the function's vCPU share plus DynamoDB, rounded up."""
+def duration_ms(invocation: Invocation) -> float:
+    """A warm invocation's duration in Lambda: CPU time at the function's vCPU share, plus its DynamoDB round trips."""
     memory = _specs()[invocation.function].memory_size
-    return math.ceil(invocation.warm_us / 1000 / cpu_share(memory) + invocation.dynamodb_ms)
+    return invocation.warm_us / 1000 / cpu_share(memory) + invocation.dynamodb_ms
+
+
+def billed_ms(invocation: Invocation) -> int:
+    return math.ceil(duration_ms(invocation))
+
+
+def operations(warm: Mapping[str, Any], init_ms: Mapping[str, float]) -> list[Operation]:
+    """The redirect, create and expand as this run measured them: ``warm``, bench.warm's results by function name
+    (time, log bytes, DynamoDB calls and the items put, of one request); ``init_ms``, the cold starts' imports."""
+
+    def invocation(name: str) -> Invocation:
+        calls = warm[name].calls
+        round_trips = (
+            sum(calls[op] for op in READS) * ASSUMED_GET_ITEM_MS + sum(calls[op] for op in WRITES) * ASSUMED_PUT_ITEM_MS
+        )
+        measured = warm[name]
+        return Invocation(FUNCTION_IDS[name], measured.us_per_invocation, init_ms.get(name, 0.0), round_trips,
+                          measured.log_bytes)  # fmt: skip
+
+    def reads(name: str) -> float:
+        return sum(warm[name].calls[op] for op in READS) * read_units(link_item(), consistent=False)
+
+    def writes(name: str) -> float:
+        # A put lands in the table and in each index whose keys the item carries; an update here is a small counter.
+        indexes = {index["IndexName"]: index for index in table_definition(_template())["GlobalSecondaryIndexes"]}
+        puts = sum(sum(write_units(item, indexes).values()) for item in warm[name].written_items)
+        return float(puts + warm[name].calls["UpdateItem"])
+
+    # The authorizer's warm figure is its cached path: no DynamoDB call (bench/fixtures.py).
+    authorizer = replace(invocation("authorizer"), dynamodb_ms=0.0)
+    return [
+        Operation("redirect", (invocation("redirect"),), reads("redirect"), 0.0, MONTHLY_REQUESTS["redirect"]),
+        Operation("create", (invocation("create"), authorizer), reads("create"), writes("create"),
+                  MONTHLY_REQUESTS["create"]),
+        Operation("expand", (invocation("expand"), authorizer), reads("expand"), 0.0, MONTHLY_REQUESTS["expand"]),
+    ]  # fmt: skip
 
 
 def lambda_design(operation: Operation) -> Cost:
@@ -243,3 +286,56 @@ def monthly(costs: Iterable[Cost], volumes: dict[str, int]) -> dict[str, dict[st
         for cost in costs
         if cost.operation in volumes
     }
+
+
+def report(costs: list[Cost], direct: list[Cost]) -> list[str]:
+    """The cost section of ``make bench``'s report: per million requests by line, the month, the price table."""
+    lines = [
+        f"### Cost per million requests (us-east-1 list prices of {PRICES_AS_OF}, arm64; every line below)",
+        "",
+        "| operation | billed ms | API | Lambda requests | Lambda GB-s | INIT | DynamoDB | Logs in | Logs kept | "
+        "Metrics | total $ |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for line in costs:
+        p = line.parts
+        lines.append(
+            f"| {line.operation} | {line.billed_ms} | {p['api']:.3f} | {p['lambda_requests']:.3f} | "
+            f"{p['lambda_duration']:.4f} | {p['lambda_init']:.4f} | {p['dynamodb']:.4f} | {p['logs_ingestion']:.4f} | "
+            f"{p['logs_storage']:.4f} | {p['metrics']:.4f} | **{line.dollars_per_million:.3f}** |"
+        )
+    for line in direct:
+        lines.append(
+            f"| {line.operation} ({line.design}) | - | {line.parts['api']:.3f} | - | - | - | "
+            f"{line.parts['dynamodb']:.4f} | - | - | - | **{line.dollars_per_million:.3f}** |"
+        )
+    month = monthly(costs, {name: MONTHLY_REQUESTS[name] for name in MONTH})
+    columns = list(costs[0].parts)
+    lines += [
+        "",
+        "A month of " + " + ".join(f"{MONTHLY_REQUESTS[name]:,} {name}s" for name in MONTH) + " ($):",
+        "",
+        "| " + " | ".join(["operation", *columns, "total"]) + " |",
+        "|---|" + "---:|" * (len(columns) + 1),
+    ]
+    for name, parts in [*month.items(), ("all", {c: sum(m[c] for m in month.values()) for c in columns})]:
+        cells = [f"{parts[c]:.2f}" for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | **{sum(parts.values()):.2f}** |")
+    lines += [
+        "",
+        "Prices: " + "; ".join(f"{name} ${entry.dollars:g} per {entry.per}" for name, entry in PRICES.items()) + ".",
+        f"Assumed: CPU time measured here on a full core, stretched to the {LAMBDA_MB_PER_VCPU:,} MB-per-vCPU share "
+        f"of the function's memory; DynamoDB round trips {ASSUMED_GET_ITEM_MS:g} ms a read, {ASSUMED_PUT_ITEM_MS:g} "
+        f"ms a write; {COLD_START_SHARE:.0%} of invocations start a container (INIT billed at the same share); logs "
+        f"kept {log_retention_days()} days (LogRetentionDays) at their ingested size (an upper bound: CloudWatch "
+        f"stores them compressed); an access-log line of {access_log_bytes()} bytes per request; metrics spread over "
+        + ", ".join(f"{volume:,} {name}s" for name, volume in MONTHLY_REQUESTS.items())
+        + " a month. Custom metrics per function: "
+        + "; ".join(
+            f"{name} {len(metric_names(FUNCTION_IDS[name]))}"
+            + (f" ({', '.join(sorted(metric_names(FUNCTION_IDS[name])))})" if metric_names(FUNCTION_IDS[name]) else "")
+            for name in ("redirect", "create", "expand", "authorizer")
+        )
+        + ".",
+    ]
+    return lines

@@ -18,7 +18,7 @@ from bench.coldstart import lambda_like_environment
 from bench.fixtures import HANDLERS, event_for, key_item, link_item, run_probe, visitor_secret_item
 from bench.warm_probe import VISITOR_SECRET_ANSWER
 
-BUDGET_REDIRECT = 1.5
+BUDGET_REDIRECT = 1.3  # issue 13: the warm redirect within 1.30x the bare handler
 _ANSWERS: dict[str, dict[str, Any]] = {
     "GetItem": {"Item": link_item()},
     "PutItem": {},
