@@ -16,11 +16,14 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.dynamodb_units import read_units, write_units
 from bench.fixtures import FUNCTION_IDS, FUNCTIONS_DIR, link_item
 from local.template import FunctionSpec, function_specs, load_template, parameter_values, table_definition
+
+if TYPE_CHECKING:
+    from bench.warm import Warm
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def billed_ms(invocation: Invocation) -> int:
     return math.ceil(duration_ms(invocation))
 
 
-def operations(warm: Mapping[str, Any], init_ms: Mapping[str, float]) -> list[Operation]:
+def operations(warm: Mapping[str, Warm], init_ms: Mapping[str, float]) -> list[Operation]:
     """The redirect, create and expand as this run measured them: ``warm``, bench.warm's results by function name
     (time, log bytes, DynamoDB calls and the items put, of one request); ``init_ms``, the cold starts' imports."""
 
@@ -232,7 +235,7 @@ def metric_names(function: str) -> frozenset[str]:
 
 
 def _metric_names_in(tree: ast.AST) -> Iterable[str]:
-    """Names given to ``add_metric(name=...)``: a literal, or a variable whose literal values the module assigns
+    """Names given to ``add_metric(name=...)``: literals, or a variable whose literal values the module assigns
     (``metric = "A" if ... else "B"``) or iterates over (``for name, value in (("A", ...), ...)``)."""
     variables: set[str] = set()
     for node in ast.walk(tree):
@@ -240,10 +243,10 @@ def _metric_names_in(tree: ast.AST) -> Iterable[str]:
             for keyword in node.keywords:
                 if keyword.arg != "name":
                     continue
-                if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
-                    yield keyword.value.value
-                elif isinstance(keyword.value, ast.Name):
+                if isinstance(keyword.value, ast.Name):
                     variables.add(keyword.value.id)
+                else:  # a literal, or literals chosen between (``"A" if reused else "B"``)
+                    yield from _strings(keyword.value)
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in variables for t in node.targets):
             yield from _strings(node.value)
