@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: run test lint typecheck unit integration e2e infra build bench smoke clean openapi
 
-$(BIN)/.installed: requirements.txt functions/requirements.txt layers/analytics/requirements.txt pyproject.toml \
+$(BIN)/.installed: requirements.txt functions/requirements.txt layers/*/requirements.txt pyproject.toml \
 		layers/docs/package-lock.json
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is required (python3.13 on PATH or pyenv's 3.13)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -55,6 +55,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.dynamodb_units import WRITE_UNIT_BYTES, number_bytes
+
 HANDLER = "shortlinks.handlers.analytics"
 FUNCTION_ID = "AnalyticsFunction"
 SEED = 20261201
@@ -74,7 +76,6 @@ REPEATS = 3
 # sends its transactions one after the other.
 ASSUMED_BATCH_GET_MS = 6.0
 ASSUMED_TRANSACTION_MS = 15.0
-WRITE_UNIT_BYTES = 1024
 TRANSACTIONAL_WRITE_UNITS = 2  # per started KB of a write in a transaction
 
 DOMAINS = ("bench.example", "go.bench.example")
@@ -298,17 +299,16 @@ def per_million(size: BatchSize, memory_mb: int) -> PerMillion:
     invocations = 1e6 / size.records_per_batch
     gb_seconds = invocations * billed_ms / 1000 * memory_mb / 1024
     write_units, read_units = invocations * per(size.write_units), invocations * per(size.read_units)
-    log_bytes = invocations * (size.log_bytes_per_batch + cost.LAMBDA_PLATFORM_LOG_BYTES)
+    log_bytes = invocations * (size.log_bytes_per_batch + cost.platform_log_bytes(FUNCTION_ID))
     return PerMillion(
         billed_ms=billed_ms,
         invocations=invocations,
         gb_seconds=gb_seconds,
-        lambda_dollars=invocations / 1e6 * cost.LAMBDA_REQUEST_PER_MILLION + gb_seconds * cost.LAMBDA_ARM_PER_GB_SECOND,
-        dynamodb_dollars=(
-            write_units * cost.DYNAMODB_WRITE_UNIT_PER_MILLION + read_units * cost.DYNAMODB_READ_UNIT_PER_MILLION
-        )
+        lambda_dollars=invocations / 1e6 * cost.price("lambda_requests")
+        + gb_seconds * cost.price("lambda_arm_duration"),
+        dynamodb_dollars=(write_units * cost.price("dynamodb_writes") + read_units * cost.price("dynamodb_reads"))
         / 1e6,
-        logs_dollars=log_bytes / 1024**3 * cost.LOGS_INGEST_PER_GB,
+        logs_dollars=log_bytes / 1024**3 * cost.price("logs_ingestion"),
     )
 
 
@@ -467,14 +467,14 @@ class ItemSizes:
         for name, amount in update.adds:
             old = numbers.get(name)
             changed[name] = (old or 0) + amount
-            size += _number_bytes(changed[name]) - (_number_bytes(old) if old is not None else -len(name.encode()))
+            size += number_bytes(changed[name]) - (number_bytes(old) if old is not None else -len(name.encode()))
         ids = self._ids.get(key, set())
         new_ids = [visitor for visitor in update.ids if visitor not in ids]
         if new_ids:
             size += (0 if ids else len(b"ids")) + sum(len(visitor) for visitor in new_ids)
         if update.ttl is not None and "ttl" not in numbers:
             changed["ttl"] = update.ttl
-            size += len(b"ttl") + _number_bytes(update.ttl)
+            size += len(b"ttl") + number_bytes(update.ttl)
         if apply:
             self._numbers.setdefault(key, {}).update(changed)
             if new_ids:
@@ -493,18 +493,13 @@ def _attribute(name: str, value: str) -> int:
     return len(name.encode()) + len(value.encode())
 
 
-def _number_bytes(value: int) -> int:
-    significant = str(abs(value)).strip("0") or "0"
-    return (len(significant) + 1) // 2 + 1
-
-
 def _transactional_units(size: int) -> int:
     return TRANSACTIONAL_WRITE_UNITS * max(1, math.ceil(size / WRITE_UNIT_BYTES))
 
 
 def _marker_units(batch_id: str, index: int, ttl: int) -> int:
     """A batch marker as storage/analytics.py puts it: ``pk = BATCH#<id>``, ``sk`` its index, ``ttl``."""
-    size = _attribute("pk", f"BATCH#{batch_id}") + _attribute("sk", str(index)) + len(b"ttl") + _number_bytes(ttl)
+    size = _attribute("pk", f"BATCH#{batch_id}") + _attribute("sk", str(index)) + len(b"ttl") + number_bytes(ttl)
     return _transactional_units(size)
 
 
@@ -736,8 +731,8 @@ def main() -> int:
     print("... click analytics", file=sys.stderr, flush=True)
     figures = measure()
     print("... the redirect's warm figure (the baseline)", file=sys.stderr, flush=True)
-    redirect = warm.measure(("redirect",))["redirect"]
-    baseline = cost.lambda_design("redirect", redirect.us_per_invocation, 256, 0.5, 0, redirect.log_bytes)
+    measured = warm.measure(("redirect", "create", "expand", "authorizer"))
+    baseline = cost.lambda_design(cost.operations(measured, {})[0])  # the redirect, without its INIT share
     for line in report(figures, baseline):
         print(line)
     return 0

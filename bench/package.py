@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.fixtures import FUNCTION_IDS
-from local.template import ROOT
+from local.packages import function_layers
+from local.template import ROOT, load_template
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 FUNCTIONS = FUNCTION_IDS  # the functions sam build packages, by the names the report uses
@@ -37,17 +42,19 @@ def build() -> None:
 
 
 def measure(imported_by: dict[str, list[str]]) -> list[PackageSize]:
-    """Sizes from ``.aws-sam/build``; ``imported_by`` maps a function to the top-level modules it imported."""
+    """Sizes from ``.aws-sam/build``: each function's own package and its layers' (template.yaml), as Lambda unpacks
+    them; ``imported_by`` maps a function to the top-level modules it imported."""
+    template = load_template()
     sizes = []
     for name, logical_id in FUNCTIONS.items():
-        root = BUILD_DIR / logical_id
+        layers = [BUILD_DIR / layer / "python" for layer in function_layers(logical_id, template)]
+        roots = [BUILD_DIR / logical_id, *layers]
         per_entry: Counter[str] = Counter()
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(root))
-                    per_entry[_top_level(path.relative_to(root))] += path.stat().st_size
+        zipped = 0
+        for root in roots:
+            entries, zipped_bytes = _contents(root)
+            per_entry.update(entries)
+            zipped += zipped_bytes
         imported = set(imported_by.get(name, []))
         unused = [
             (entry, size / MB)
@@ -58,12 +65,65 @@ def measure(imported_by: dict[str, list[str]]) -> list[PackageSize]:
             PackageSize(
                 function=name,
                 unzipped_mb=sum(per_entry.values()) / MB,
-                zipped_mb=len(buffer.getvalue()) / MB,
+                zipped_mb=zipped / MB,
                 largest=[(entry, size / MB) for entry, size in per_entry.most_common(4)],
                 unused=unused,
             )
         )
     return sizes
+
+
+@dataclass
+class Unpacking:
+    """What shipping botocore costs the redirect's package, measured: its zip and the time to unpack it."""
+
+    zipped_mb: float
+    zipped_without_botocore_mb: float
+    unzip_ms: float
+    unzip_without_botocore_ms: float
+
+
+def botocore_unpacking(function: str = "RedirectFunction", repeats: int = 5) -> Unpacking:
+    """The function's package zipped with and without botocore, and the median time to unpack each here (what Lambda
+    does with the package before INIT, on a cold start whose worker has not cached it)."""
+    root = BUILD_DIR / function
+    files = [path for path in sorted(root.rglob("*")) if path.is_file()]
+    without = [path for path in files if _top_level(path.relative_to(root)) not in ("botocore",)]
+    archives = {}
+    for label, chosen in (("with", files), ("without", without)):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in chosen:
+                archive.write(path, path.relative_to(root))
+        archives[label] = buffer.getvalue()
+    timings: dict[str, list[float]] = {"with": [], "without": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        for index in range(repeats):
+            for label, data in archives.items():
+                target = Path(scratch) / f"{label}-{index}"
+                started = time.perf_counter()
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    archive.extractall(target)
+                timings[label].append((time.perf_counter() - started) * 1000)
+                shutil.rmtree(target)
+    return Unpacking(
+        zipped_mb=len(archives["with"]) / MB,
+        zipped_without_botocore_mb=len(archives["without"]) / MB,
+        unzip_ms=statistics.median(timings["with"]),
+        unzip_without_botocore_ms=statistics.median(timings["without"]),
+    )
+
+
+def _contents(root: Path) -> tuple[Counter[str], int]:
+    """Unzipped bytes per top-level entry under ``root``, and the deflated size of all of it."""
+    per_entry: Counter[str] = Counter()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(root))
+                per_entry[_top_level(path.relative_to(root))] += path.stat().st_size
+    return per_entry, len(buffer.getvalue())
 
 
 def _top_level(relative: Path) -> str:

@@ -4,7 +4,8 @@
 Every DynamoDB client the function creates answers in-process from its very first call (bench.canned), so the
 module's init (the domain registry, the redirect's visitor secret) runs as it does in Lambda, and its calls are
 counted apart from the requests'. The function's logs go where Lambda's would (a pipe we discard). Prints one JSON
-line: microseconds per invocation; DynamoDB calls at init, of one request, and over the whole timed run; log bytes.
+line: microseconds per invocation; DynamoDB calls at init, of one request, and over the whole timed run; the items
+that request put; its log bytes and lines.
 """
 
 from __future__ import annotations
@@ -36,12 +37,17 @@ KEYED_GET_ITEM = "GetItem "
 VISITOR_SECRET_ANSWER = KEYED_GET_ITEM + "SECRET#visitor"
 
 
-def _answer_every_client(answers: dict[str, Any]) -> list[Counter[str]]:
-    """From here on, each DynamoDB client botocore creates answers in-process from its first call. Returns the
-    clients' live call counters."""
+def _answer_every_client(answers: dict[str, Any], written: list[dict[str, Any]]) -> list[Counter[str]]:
+    """From here on, each DynamoDB client botocore creates answers in-process from its first call, and appends the
+    item of each ``PutItem`` to ``written`` (what a write costs depends on the item). Returns the clients' live call
+    counters."""
     import botocore.session
 
     counters: list[Counter[str]] = []
+
+    def record_put(params: dict[str, Any], **_: Any) -> None:
+        written.append(json.loads(params["body"])["Item"])
+
     answering_now = dict(answers)  # what bench.canned answers from: its GetItem answer follows the key asked for
     create_client = botocore.session.Session.create_client
 
@@ -49,6 +55,7 @@ def _answer_every_client(answers: dict[str, Any]) -> list[Counter[str]]:
         client = create_client(self, service_name, *args, **kwargs)
         if service_name == "dynamodb":
             _answer_get_items_by_key(client, answers, answering_now)
+            client.meta.events.register("before-call.dynamodb.PutItem", record_put)
             counters.append(answer_in_process(client, answering_now))
         return client
 
@@ -114,7 +121,8 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
         event = json.load(handle)
     with open(answers_path, encoding="utf-8") as handle:
         answers = json.load(handle)
-    counters = _answer_every_client(answers)
+    written: list[dict[str, Any]] = []
+    counters = _answer_every_client(answers, written)
     with contextlib.redirect_stdout(io.StringIO()):
         module = importlib.import_module(module_name)  # Lambda's init, against a table that answers
     init_calls = _drain(counters)
@@ -125,6 +133,7 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
     if domains is not None:
         domains.load()
     _drain(counters)
+    written.clear()
     context = Context()
 
     captured = io.StringIO()
@@ -132,7 +141,9 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
     with contextlib.redirect_stdout(captured):
         response = module.lambda_handler(event, context)
         one_request_calls = _drain(counters)
+        written_items = list(written)
         log_bytes = len(captured.getvalue().encode())
+        log_lines = captured.getvalue().count("\n")
 
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         _redirect_logs(sink)
@@ -158,6 +169,8 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
                 "run_calls": run_calls,
                 "run_invocations": REPEATS * ITERATIONS,
                 "log_bytes": log_bytes,
+                "log_lines": log_lines,
+                "written_items": written_items,
             }
         )
     )

@@ -48,8 +48,9 @@ def _translate(overrides: dict[str, str] | None = None) -> dict[str, Any]:
 
     template = load_template()
     template["Globals"]["Function"]["CodeUri"] = "s3://bucket/code.zip"  # offline: no local code to package
-    for layer in ("AnalyticsDependencies", "DocsAssets"):
-        template["Resources"][layer]["Properties"]["ContentUri"] = f"s3://bucket/{layer}.zip"
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(os.environ, "AWS_DEFAULT_REGION", "us-east-1")  # the translator needs a region, even offline
         resources: dict[str, Any] = transform(template, overrides or {}, NoManagedPolicies())["Resources"]

@@ -1,0 +1,83 @@
+"""The arithmetic behind make bench's cost and hot-link figures: write units from the template's indexes, the
+simulated reads of a viral link, and the metrics a function's EMF can create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import cost, hotlinks
+from bench.dynamodb_units import item_bytes, number_bytes, read_units, write_units
+from bench.fixtures import link_item
+from local.template import load_template, table_definition
+
+INDEXES = {index["IndexName"]: index for index in table_definition(load_template())["GlobalSecondaryIndexes"]}
+
+
+def _owned_link() -> dict[str, Any]:
+    return link_item() | {
+        "gsi1pk": {"S": "OWNER#key_BenchAdmin01"},
+        "gsi1sk": {"S": "2026-11-25T12:00:00.000Z#bench.example#bench01"},
+        "gsi2pk": {"S": "URL#key_BenchAdmin01#bench.example#bbda95655b04f20c062986ce02cb32d0"},
+        "gsi2sk": {"S": "2026-11-25T12:00:00.000Z"},
+        "gsi3pk": {"S": "LINKS#bench.example"},
+        "gsi3sk": {"S": "2026-11-25T12:00:00.000Z#bench01"},
+    }
+
+
+def test_an_owned_link_is_written_to_the_table_and_all_three_indexes() -> None:
+    assert write_units(_owned_link(), INDEXES) == {"table": 1, "gsi1": 1, "gsi2": 1, "gsi3": 1}
+
+
+def test_an_index_whose_keys_the_item_lacks_costs_nothing() -> None:
+    anonymous = {name: value for name, value in _owned_link().items() if not name.startswith(("gsi1", "gsi2"))}
+
+    assert write_units(anonymous, INDEXES) == {"table": 1, "gsi3": 1}
+
+
+def test_a_write_over_a_kilobyte_costs_a_unit_per_started_kilobyte() -> None:
+    item = _owned_link() | {"title": {"S": "x" * 1500}}
+
+    units = write_units(item, INDEXES)
+
+    assert units["table"] == 2
+    assert units["gsi1"] == 2  # projects ALL
+    assert units["gsi2"] == 2  # projects the title
+    assert units["gsi3"] == 1  # projects state, expiry and tags only
+
+
+def test_sizes_follow_dynamodbs_rules() -> None:
+    assert item_bytes({"url": {"S": "https://a.example"}}) == 3 + 17
+    assert number_bytes(302) == 3  # two significant-digit pairs, plus one
+    assert number_bytes(1000) == 2
+    assert read_units(link_item(), consistent=False) == 0.5
+
+
+def test_without_the_cache_every_redirect_reads_the_item() -> None:
+    hot = hotlinks.simulate(10_000, duration_ms=10.0, ttl_seconds=0)
+
+    assert hot.reads_cached == hot.reads_uncached == 10_000
+
+
+@pytest.mark.parametrize("rate", hotlinks.RATES)
+def test_with_the_cache_each_container_reads_about_once_per_ttl(rate: int) -> None:
+    # GIVEN rate x 10 ms of containers, each refreshing its copy every 5 s
+    hot = hotlinks.simulate(rate, duration_ms=10.0, ttl_seconds=5.0, window_seconds=60.0)
+
+    # THEN the item is read about containers / TTL times a second (a little less: a copy is refreshed on the first
+    # request after it expired, not at the instant)
+    assert hot.containers == rate // 100
+    assert 0.9 * hot.containers / 5.0 <= hot.reads_cached <= hot.containers / 5.0 + hot.containers / 60.0
+
+
+def test_the_metrics_a_function_can_emit_are_read_from_its_code() -> None:
+    # a literal chosen between two, and the JSON adapter's variable assigned either of two
+    assert cost.metric_names("CreateFunction") == {"LinksCreated", "LinksReused", "ClientErrors", "ServerErrors"}
+    # a variable iterated over a tuple of (name, value) pairs
+    assert {"ClicksCounted", "MissesCounted", "ClickRecordsSkipped"} <= cost.metric_names("AnalyticsFunction")
+    assert cost.metric_names("AuthorizerFunction") == set()
+
+
+def test_no_platform_lines_are_priced_for_a_function_that_logs_them_at_warn() -> None:
+    assert cost.platform_log_bytes("RedirectFunction") == 0
