@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, packages_distributions, req
 from pathlib import Path
 from typing import Any
 
-from local.template import ROOT, function_specs, load_template
+from local.template import ROOT, SWAGGER_UI_DIR, function_specs, load_template
 
 LAYERS_MAKEFILE = ROOT / "layers" / "Makefile"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -64,10 +64,13 @@ def with_dependencies(names: set[str]) -> set[str]:
 
 
 def layer_contents(layer_id: str, template: dict[str, Any]) -> set[str]:
-    """What a layer ships: its requirements with their dependencies, or exactly its list when layers/Makefile builds
-    it without them (``BuildMethod: makefile``)."""
+    """What a layer ships: its requirements with their dependencies, exactly its list when layers/Makefile builds
+    it without them (``BuildMethod: makefile``), or no Python distribution at all for a Node.js package's files."""
     resource = template["Resources"][layer_id]
-    if (resource.get("Metadata") or {}).get("BuildMethod") == "makefile":
+    build_method = (resource.get("Metadata") or {}).get("BuildMethod", "")
+    if build_method.startswith("nodejs"):  # files for a page (Swagger UI), no Python distribution
+        return set()
+    if build_method == "makefile":
         return requirement_names(makefile_requirements(layer_id))
     return with_dependencies(requirement_names(ROOT / resource["Properties"]["ContentUri"] / "requirements.txt"))
 
@@ -118,6 +121,7 @@ def imported_distributions(function_id: str, template: dict[str, Any] | None = N
         "SHORT_BASE_URL": "https://packages.example",
         # Nothing listens there: an init that reads DynamoDB fails at once, on loopback.
         "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+        "SWAGGER_UI_DIR": str(SWAGGER_UI_DIR),  # the docs function reads its layer's version at init
         "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
     }
     completed = subprocess.run(  # noqa: S603 - this interpreter, a module of ours, a handler named in template.yaml

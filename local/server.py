@@ -42,7 +42,7 @@ from local.gateway import (
 )
 from local.routing import Router
 from local.template import (
-    ROOT,
+    SWAGGER_UI_DIR,
     TEMPLATE_PATH,
     Authorizer,
     FunctionSpec,
@@ -69,7 +69,6 @@ _SHELL_OVERRIDES = (
 AGGREGATOR = "AnalyticsFunction"  # fed click records by the log subscription in AWS, by ClickFeed here
 STORE_SETUP_SECONDS = 5.0  # the admin key and default domain, after the table answered: well under `make run`'s 10 s
 _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
-SWAGGER_UI_DIR = ROOT / "layers" / "docs" / "node_modules" / "swagger-ui-dist"  # `make` installs it (npm ci)
 
 log = logging.getLogger("local")
 

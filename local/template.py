@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where `make` installs the docs layer (npm ci): the local stand-in for /opt/nodejs/node_modules/swagger-ui-dist.
+SWAGGER_UI_DIR = ROOT / "layers" / "docs" / "node_modules" / "swagger-ui-dist"
 TEMPLATE_PATH = ROOT / "template.yaml"
 TABLE_LOGICAL_ID = "LinksTable"
 

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from local.openapi import DOCUMENT_PATH
-from local.server import SWAGGER_UI_DIR
-from local.template import ROOT
+from local.template import ROOT, SWAGGER_UI_DIR
 from tests.events import load_event
 from tests.integration.conftest import ColdStart
 from tests.integration.harness import REGION, LambdaFunction, recording_dynamodb_calls
