@@ -15,6 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
+from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
@@ -45,6 +46,15 @@ _MAX_LOGGED_USER_AGENT = 256
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
+# The hot-link cache (domain/hot_links.py): a viral link costs one read per container per REDIRECT_CACHE_SECONDS.
+targets = CachedTargets(
+    repository,
+    TargetCache(
+        ttl_seconds=settings.redirect_cache_seconds,
+        miss_ttl_seconds=settings.redirect_miss_cache_seconds,
+        max_entries=settings.redirect_cache_entries,
+    ),
+)
 domains = ShortDomains(settings, registry_for(settings, repository))
 try:
     with store_budget.limited(store_budget.COLD_START_SECONDS):  # within Lambda's init phase, whatever the store does
@@ -78,7 +88,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 raise LinkNotFound.for_code("/")
             target = Target(url=short_domain.root_url, forward_query=False)
         else:
-            target = resolve_target(repository, domain, code, now)
+            target = resolve_target(targets, domain, code, now)
     except LinkNotFound as error:
         if short_domain is not None and short_domain.not_found_url is not None and code:
             response = _redirect(302, short_domain.not_found_url, cacheable=False, short_domain=short_domain)
