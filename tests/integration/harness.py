@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +50,28 @@ def cold_start(function_id: str, env: pytest.MonkeyPatch) -> ModuleType:
     for name in [name for name in sys.modules if name.startswith(_COLD_START_MODULES)]:
         del sys.modules[name]
     return importlib.import_module(spec.handler.rpartition(".")[0])
+
+
+def cold_start_modules(function_id: str, *, then: str = "") -> set[str]:
+    """Every module a fresh interpreter holds after importing template function ``function_id``'s handler module in
+    the environment the template gives it (as Lambda's init does), and running ``then`` (Python using the module
+    as ``handler``). The store does not answer: what init reads fails fast, as it may in Lambda."""
+    spec = function_specs()[function_id]
+    env = resolve_environment(spec.environment, table_name=TABLE_NAME) | {
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions"),
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+    }
+    module = spec.handler.rpartition(".")[0]
+    script = f"import json, sys\nimport {module} as handler\n{then}\nprint(json.dumps(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    modules = set(json.loads(result.stdout.splitlines()[-1]))
+    assert module in modules
+    return modules
 
 
 # Callers as the API's Lambda authorizer describes them to the functions (web/auth.py has the contract).
@@ -105,6 +129,12 @@ def invoke(module: ModuleType, event: dict[str, Any], context: LambdaContext) ->
     refusals = calls_refused(_function_of(module.__name__), calls)
     assert not refusals, f"IAM would refuse {module.__name__}: {refusals}"
     return result
+
+
+def redirect_cache_expires(redirect: LambdaFunction) -> None:
+    """What waiting ``REDIRECT_CACHE_SECONDS`` does to a redirect container: it holds no link it read before
+    (domain/hot_links.py; a change reaches visitors within that time, docs/api.md)."""
+    redirect.module.targets.cache.clear()
 
 
 @dataclass(frozen=True)

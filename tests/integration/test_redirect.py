@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from local.template import ROOT, resolve_environment, routes
 from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import LinkState
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests.events import load_event
 from tests.integration.harness import (
     REGION,
-    TABLE_NAME,
     CapturedLogs,
     HttpResponse,
     LambdaFunction,
     LinkStore,
+    cold_start_modules,
     recording_dynamodb_calls,
 )
 
@@ -446,23 +443,10 @@ def test_every_410_counts_one_link_gone_metric(
 
 def test_the_redirect_function_imports_neither_pydantic_nor_xray_nor_the_event_handler() -> None:
     # GIVEN a fresh interpreter with the redirect function's environment from the template
-    route = next(route for route in routes() if route.function == "RedirectFunction")
-    env = resolve_environment(route.environment, table_name=TABLE_NAME) | {
-        "PYTHONPATH": str(ROOT / "functions"),
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    script = "import json, sys, shortlinks.handlers.redirect; print(json.dumps(sorted(sys.modules)))"
-
     # WHEN the handler module is imported, as Lambda does at cold start
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
-    )
+    modules = cold_start_modules("RedirectFunction")
 
     # THEN none of the heavy packages came along
-    modules = set(json.loads(result.stdout.splitlines()[-1]))
-    assert "shortlinks.handlers.redirect" in modules
     heavy = {
         module
         for module in modules
