@@ -1,7 +1,11 @@
 """GET|HEAD /{code}: answer with the link's redirect.
 
-The hot path. One DynamoDB GetItem (eventually consistent, projected), no write, and a deliberately small
-import graph: no Powertools event handler, no pydantic, no tracer (docs/benchmarks.md has the figures).
+The hot path. At most one DynamoDB read per request: none when the hot-link cache holds the link
+(domain/hot_links.py), else one GetItem (eventually consistent, projected), or one BatchGetItem that also brings the
+day's visitor secret when the container lacks it. Nothing is read at cold start; the domain registry is read by the
+first request and then every DOMAIN_CACHE_SECONDS. No write (but the day's first secret, once a day for the whole
+stack), and a deliberately small import graph: no Powertools event handler, no pydantic, no tracer
+(docs/benchmarks.md has the figures).
 """
 
 from __future__ import annotations
@@ -19,9 +23,8 @@ from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
-from shortlinks.domain.visitors import DailySecret, visitor_id
+from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
 from shortlinks.observability import MetricUnit, logger, metrics, write_click
-from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.hosts import ShortDomains, registry_for
@@ -45,27 +48,20 @@ _MAX_LOGGED_USER_AGENT = 256
 
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
-repository.warm_up()
+repository.warm_up()  # the botocore client; nothing is read at cold start (docs/architecture.md, "Redirect")
+# The domain registry is read when a request first needs it (every request does), then every DOMAIN_CACHE_SECONDS.
+domains = ShortDomains(settings, registry_for(settings, repository))
+# The day's visitor-id secret: it comes with the container's first link read of the day (one BatchGetItem).
+daily_secret = DailySecret(load=repository.visitor_secret, clock=time.monotonic)
 # The hot-link cache (domain/hot_links.py): a viral link costs one read per container per REDIRECT_CACHE_SECONDS.
 targets = CachedTargets(
-    repository,
+    TargetsWithSecret(repository, daily_secret, now=lambda: utc_now()),
     TargetCache(
         ttl_seconds=settings.redirect_cache_seconds,
         miss_ttl_seconds=settings.redirect_miss_cache_seconds,
         max_entries=settings.redirect_cache_entries,
     ),
 )
-domains = ShortDomains(settings, registry_for(settings, repository))
-try:
-    with store_budget.limited(store_budget.COLD_START_SECONDS):  # within Lambda's init phase, whatever the store does
-        domains.load()
-except ShortlinksError as error:  # the store did not answer: the first request reads it again
-    logger.warning("domain registry not loaded at cold start", extra={"error": error.code})
-# The day's visitor-id secret: read now, then once when the day changes (never per request).
-daily_secret = DailySecret(load=repository.visitor_secret, clock=time.monotonic)
-with store_budget.limited(store_budget.COLD_START_SECONDS):
-    if daily_secret.for_moment(utc_now()) is None:
-        logger.warning("visitor secret not loaded at cold start")
 
 
 @metrics.log_metrics
