@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -22,6 +22,7 @@ from botocore.client import BaseClient
 
 from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.template import function_specs, load_template, resolve_environment
+from shortlinks.domain.clicks import parse_click
 from shortlinks.domain.links import Link, LinkState, Target, utc_now
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests import iam
@@ -284,15 +285,27 @@ class CapturedLogs:
     capsys: pytest.CaptureFixture[str]
     _lines: list[dict[str, Any]] = field(default_factory=list)
 
-    def records(self) -> list[dict[str, Any]]:
+    _raw: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The JSON lines, as written."""
         for line in self.capsys.readouterr().out.splitlines():
             if line.startswith("{"):
+                self._raw.append(line)
                 self._lines.append(json.loads(line))
+        return list(self._raw)
+
+    def records(self) -> list[dict[str, Any]]:
+        self.lines()
         return list(self._lines)
 
+    def click_lines(self) -> list[str]:
+        """The click records as written: one short JSON line per redirect request (domain/click_format.py)."""
+        return [line for line in self.lines() if parse_click(line) is not None]
+
     def clicks(self) -> list[dict[str, Any]]:
-        """The click records: one flat JSON line per redirect request, ``"record": "click"``."""
-        return [record for record in self.records() if record.get("record") == "click"]
+        """The click records as the aggregator reads them (domain/clicks.py ``parse_click``), by field name."""
+        return [asdict(record) for line in self.click_lines() if (record := parse_click(line)) is not None]
 
     def metrics(self) -> list[str]:
         """Names of the metrics flushed (EMF), in order."""

@@ -23,6 +23,7 @@ from tests.integration.harness import (
     cold_start_modules,
     recording_dynamodb_calls,
 )
+from tests.metric_filters import counted
 
 DESTINATION = "https://example.org/resources?lang=en"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -364,7 +365,6 @@ def test_each_redirect_logs_one_structured_click(
     assert abs(click.pop("ts") - time.time()) < 60
     assert re.fullmatch(r"[0-9a-f]{16}", click.pop("visitor"))  # tests/integration/test_visitor_ids.py
     assert click == {
-        "record": "click",
         "request_id": event["requestContext"]["requestId"],
         "method": "GET",
         "code": "AbC1234",
@@ -374,8 +374,25 @@ def test_each_redirect_logs_one_structured_click(
         "user_agent": event["headers"]["user-agent"],
         "country": "GB",
     }
-    assert event["headers"]["x-forwarded-for"] not in json.dumps(click)
-    assert event["requestContext"]["http"]["sourceIp"] not in json.dumps(click)
+    [line] = logs.click_lines()
+    assert event["headers"]["x-forwarded-for"] not in line
+    assert event["requestContext"]["http"]["sourceIp"] not in line
+
+
+def test_a_click_record_is_one_short_line_with_no_metric_line_beside_it(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
+) -> None:
+    # GIVEN a link followed by a visitor with no referrer and no country header
+    store.add("AbC1234", DESTINATION)
+
+    # WHEN it is followed
+    visit(redirect, "AbC1234", headers={"referer": None, "cloudfront-viewer-country": None})
+
+    # THEN the request wrote exactly one line: the click record in format 2, its empty fields left out
+    [line] = logs.lines()
+    record = json.loads(line)
+    assert line.startswith('{"click":2,')
+    assert set(record) == {"click", "t", "id", "m", "c", "d", "s", "ua", "v"}
 
 
 def test_a_refused_visit_is_logged_as_a_click_with_its_status(redirect: LambdaFunction, logs: CapturedLogs) -> None:
@@ -404,20 +421,20 @@ def test_a_very_long_user_agent_is_cut_in_the_click_log(redirect: LambdaFunction
     assert click["user_agent"] == "x" * 256
 
 
-def test_each_redirect_counts_a_redirects_metric(
+def test_each_redirect_counts_in_the_redirects_metric_filter_only(
     redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
 ) -> None:
     store.add("AbC1234", DESTINATION)
 
     redirect(load_event("redirect"))
 
-    assert logs.metrics() == ["Redirects"]
+    assert counted(logs.click_lines()) == ["Redirects"]
 
 
-def test_an_unknown_code_counts_a_link_missed_metric(redirect: LambdaFunction, logs: CapturedLogs) -> None:
+def test_an_unknown_code_counts_in_the_link_missed_metric_filter(redirect: LambdaFunction, logs: CapturedLogs) -> None:
     visit(redirect, "Nope123")
 
-    assert logs.metrics() == ["LinkMissed"]
+    assert counted(logs.click_lines()) == ["LinkMissed"]
 
 
 @pytest.mark.parametrize(
@@ -429,13 +446,22 @@ def test_an_unknown_code_counts_a_link_missed_metric(redirect: LambdaFunction, l
     ],
     ids=["expired", "disabled", "deleted"],
 )
-def test_every_410_counts_one_link_gone_metric(
+def test_every_410_counts_once_in_the_link_gone_metric_filter(
     redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, expires_at: datetime | None, state: LinkState
 ) -> None:
     store.add("gone123", DESTINATION, expires_at=expires_at, state=state)
 
     assert visit(redirect, "gone123").status == 410
-    assert logs.metrics() == ["LinkGone"]
+    assert counted(logs.click_lines()) == ["LinkGone"]
+
+
+def test_an_unavailable_store_counts_in_the_redirect_server_errors_metric_filter(
+    redirect: LambdaFunction, logs: CapturedLogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redirect.module.targets, "_source", DynamoLinkRepository("no-such-table", REGION))
+
+    assert visit(redirect, "AbC1234").status == 503
+    assert counted(logs.click_lines()) == ["RedirectServerErrors"]
 
 
 # --- a small cold start -------------------------------------------------------------------------------------------

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, bare_host
+from shortlinks.domain import click_format as wire
 from shortlinks.domain.domains import ShortDomain
-from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
+from shortlinks.domain.errors import LinkNotFound, ShortlinksError
 from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
 from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
-from shortlinks.observability import MetricUnit, logger, metrics, write_click
+from shortlinks.observability import logger, write_click
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.hosts import ShortDomains, registry_for
@@ -64,7 +65,7 @@ targets = CachedTargets(
 )
 
 
-@metrics.log_metrics
+# No EMF metric line: metric filters on the click records count redirects, misses, 410s and 503s (template.yaml).
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 @within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     short_domain = None
     domain = bare_host(host)
     now = utc_now()
+    missed = False
     try:
         short_domain = domains.of_request(host)
         domain = short_domain.host if short_domain else domain
@@ -88,22 +90,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except LinkNotFound as error:
         if short_domain is not None and short_domain.not_found_url is not None and code:
             response = _redirect(302, short_domain.not_found_url, cacheable=False, short_domain=short_domain)
+            missed = True
         else:
             response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        metrics.add_metric(name="LinkMissed", unit=MetricUnit.Count, value=1)
-    except LinkGone as error:
+    except ShortlinksError as error:  # gone (410), or the store is unavailable (503: let nobody cache it)
+        if status_for(error) >= 500:
+            logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        metrics.add_metric(name="LinkGone", unit=MetricUnit.Count, value=1)
-    except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
-        logger.warning("redirect failed", extra={"code": code, "error": error.code})
-        response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
         response = _redirect(target.redirect_type, location, short_domain=short_domain)
-        metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
-    _record_click(event, method, code, domain, response["statusCode"], headers, now)
+    _record_click(event, method, code, domain, response["statusCode"], headers, now, missed=missed)
     if method == "HEAD":
         response["body"] = ""
     return response
@@ -161,9 +159,18 @@ def _transport_security(short_domain: ShortDomain | None) -> dict[str, str]:
 
 
 def _record_click(
-    event: dict[str, Any], method: str, code: str, domain: str, status: int, headers: dict[str, str], now: datetime
+    event: dict[str, Any],
+    method: str,
+    code: str,
+    domain: str,
+    status: int,
+    headers: dict[str, str],
+    now: datetime,
+    *,
+    missed: bool = False,
 ) -> None:
-    """One click record per redirect request: the raw material for click analytics (no IP address is kept).
+    """One click record per redirect request (domain/click_format.py): the raw material for click analytics and
+    the redirect's metrics (no IP address is kept).
 
     HEAD requests are recorded too, with their method, so analytics can tell link-preview bots from visits."""
     context = event.get("requestContext") or {}
@@ -173,14 +180,15 @@ def _record_click(
     write_click(
         str(context.get("requestId", "")),
         {
-            "method": method,
-            "code": code[:64],
-            "domain": domain,
-            "status": status,
-            "referrer_host": host_of(headers.get("referer", "")) or None,
-            "user_agent": user_agent[:_MAX_LOGGED_USER_AGENT] or None,
-            "country": headers.get("cloudfront-viewer-country"),
+            wire.METHOD: method,
+            wire.CODE: code[:64],
+            wire.DOMAIN: domain,
+            wire.STATUS: status,
+            wire.REFERRER_HOST: host_of(headers.get("referer", "")) or None,
+            wire.USER_AGENT: user_agent[:_MAX_LOGGED_USER_AGENT] or None,
+            wire.COUNTRY: headers.get("cloudfront-viewer-country"),
             # Unique visitors without an IP address: the id cannot be traced back once the day's secret is gone.
-            "visitor": visitor_id(secret, source_ip, user_agent, domain) if secret else None,
+            wire.VISITOR: visitor_id(secret, source_ip, user_agent, domain) if secret else None,
+            wire.MISS: 1 if missed else None,
         },
     )
