@@ -27,7 +27,7 @@ def write_click(request_id: str, click: dict[str, Any]) -> None:
     the redirect path (a Powertools log line costs about ten times as much; docs/benchmarks.md) and easy to
     query with Logs Insights (``filter click = 2``).
     """
-    record = {click_format.MARKER: click_format.FORMAT, click_format.TIMESTAMP: round(time.time(), 3)}
+    record: dict[str, Any] = {click_format.MARKER: click_format.FORMAT, click_format.TIMESTAMP: round(time.time(), 3)}
     record[click_format.REQUEST_ID] = request_id
     record.update((name, value) for name, value in click.items() if value is not None)
     sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
