@@ -1,7 +1,8 @@
 """What CloudWatch Logs does for the analytics pipeline, done in the local server's process.
 
 In AWS, the redirect writes one click record per request to its log group, and a subscription filter
-(``{ $.record = "click" }``) delivers batches of them to the aggregator as ``{"awslogs": {"data": ...}}`` events
+(``{ $.click = 2 }``, or a format 1 record's ``{ $.record = "click" }``) delivers batches of them to the aggregator
+as ``{"awslogs": {"data": ...}}`` events
 (base64 of gzip of JSON). Locally, ``ClickFeed`` sits on the process's stdout: every line the redirect writes still
 reaches the terminal unchanged, and each click record is also queued; a thread delivers the queue to the aggregator
 at least once a second, in the very event shape the subscription sends, through the same ``LocalFunction.invoke``.
@@ -21,7 +22,8 @@ from typing import Any, TextIO
 
 log = logging.getLogger("local")
 
-CLICK_PREFIX = '{"record":"click"'
+# How a click record's line begins (shortlinks.observability.write_click writes the marker first), in format 2 and 1.
+CLICK_PREFIXES = ('{"click":2,', '{"record":"click"')
 FLUSH_SECONDS = 1.0
 MAX_BATCH = 10_000  # CloudWatch Logs delivers at most 10,000 log events per subscription event
 LOG_GROUP = "/aws/lambda/RedirectFunction"
@@ -89,7 +91,7 @@ class ClickFeed:
             log.exception("the aggregator failed on a batch of %d click records; they are dropped", len(batch))
 
     def _offer(self, line: str) -> None:
-        if line.startswith(CLICK_PREFIX):
+        if line.startswith(CLICK_PREFIXES):
             with self._lock:
                 self._pending.append((int(time.time() * 1000), line.rstrip("\n")))
 

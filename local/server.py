@@ -60,6 +60,8 @@ DEFAULT_TABLE_NAME = "shortlinks-local"
 DEFAULT_REGION = "us-east-1"
 _SHELL_OVERRIDES = (
     "AUTH_CACHE_SECONDS",
+    "REDIRECT_CACHE_SECONDS",
+    "REDIRECT_MISS_CACHE_SECONDS",
     "EXPANDER_ALLOWED_ADDRESSES",
     "EXPANDER_RESOLVE_NAMES",
     "EXPANDER_ENABLED",
@@ -351,6 +353,7 @@ class LocalServer:
             # The docs layer's Swagger UI: in Lambda under /opt/nodejs, here where `make` installs it (npm ci).
             "SWAGGER_UI_DIR": str(SWAGGER_UI_DIR),
             # Set in your shell, these win over the template (AUTH_CACHE_SECONDS=0: a revocation applies at once;
+            # REDIRECT_CACHE_SECONDS=0: a changed link is followed to its new destination at once;
             # EXPANDER_ALLOWED_ADDRESSES=127.0.0.1:8000: the expander may follow links to a server of yours).
             **{name: value for name in _SHELL_OVERRIDES if (value := os.environ.get(name))},
         }

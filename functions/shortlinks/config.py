@@ -31,6 +31,11 @@ class Settings:
     default_create_rate_limit: int = 60  # links a key may create per minute, unless its record says otherwise
     auth_cache_seconds: int = 60  # how long the authorizer trusts what it read about a key
     domain_cache_seconds: int = 60  # how long a function trusts its copy of the domain registry
+    # The redirect's hot-link cache (domain/hot_links.py): how long a container trusts a link it read, a code it
+    # did not find, and how many links it holds.
+    redirect_cache_seconds: int = 5
+    redirect_miss_cache_seconds: int = 1
+    redirect_cache_entries: int = 10_000
     # The expander (GET /v1/expand of other services' links).
     expander_enabled: bool = True
     expander_allowed_addresses: str = ""  # exact ip:port pairs the guard lets through (tests, make run); never in prod
@@ -71,6 +76,9 @@ class Settings:
             default_create_rate_limit=_int(env, "CREATE_RATE_LIMIT_PER_MINUTE", 60, 1, 100000),
             auth_cache_seconds=_int(env, "AUTH_CACHE_SECONDS", 60, 0, 3600),
             domain_cache_seconds=_int(env, "DOMAIN_CACHE_SECONDS", 60, 0, 3600),
+            redirect_cache_seconds=_int(env, "REDIRECT_CACHE_SECONDS", 5, 0, 300),
+            redirect_miss_cache_seconds=_int(env, "REDIRECT_MISS_CACHE_SECONDS", 1, 0, 60),
+            redirect_cache_entries=_int(env, "REDIRECT_CACHE_ENTRIES", 10_000, 0, 1_000_000),
             expander_enabled=_bool(env, "EXPANDER_ENABLED", default=True),
             expander_allowed_addresses=env.get("EXPANDER_ALLOWED_ADDRESSES", "").strip(),
             expander_resolve_names=_bool(env, "EXPANDER_RESOLVE_NAMES", default=True),

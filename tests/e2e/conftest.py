@@ -84,6 +84,7 @@ def local_server(tmp_path_factory: pytest.TempPathFactory, chain_servers: ChainS
         "SHORTLINKS_BOOTSTRAP_ADMIN_KEY": admin_key,
         "AUTH_CACHE_SECONDS": str(AUTH_CACHE_SECONDS),
         "DOMAIN_CACHE_SECONDS": "0",  # a domain registered in a test applies to its very next request
+        "REDIRECT_CACHE_SECONDS": "0",  # ... and a changed link (the cache has its own tests: tests/integration)
         "PYTHONUNBUFFERED": "1",  # the functions' log lines reach the log file as they are written
         "EXPANDER_ALLOWED_ADDRESSES": chain_servers.allowed_addresses,  # never the outsider's
     }

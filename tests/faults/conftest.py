@@ -51,6 +51,8 @@ _INHERITED = (
     "SHORT_BASE_URL",
     "AUTH_CACHE_SECONDS",
     "DOMAIN_CACHE_SECONDS",
+    "REDIRECT_CACHE_SECONDS",
+    "REDIRECT_MISS_CACHE_SECONDS",
     "SHORTLINKS_BOOTSTRAP_ADMIN_KEY",
 )
 
@@ -275,6 +277,7 @@ def deployment(embedded_dynamodb: EmbeddedDynamoDB) -> Iterator[Deployment]:
             env_overrides={
                 "AUTH_CACHE_SECONDS": "3600",
                 "DOMAIN_CACHE_SECONDS": "3600",
+                "REDIRECT_CACHE_SECONDS": "0",  # every redirect meets the fault, not the container's copy
                 "CREATE_RATE_LIMIT_PER_MINUTE": "100000",
             },
         )

@@ -101,6 +101,8 @@ def links(links_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunc
 
 @pytest.fixture
 def redirect(redirect_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunction:
+    """The redirect with an empty hot-link cache: the table is emptied after every test, so is the cache."""
+    redirect_module.targets.cache.clear()
     return LambdaFunction(redirect_module, lambda_context)
 
 

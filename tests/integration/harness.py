@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from botocore.client import BaseClient
 
 from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.template import function_specs, load_template, resolve_environment
+from shortlinks.domain.clicks import parse_click
 from shortlinks.domain.links import Link, LinkState, Target, utc_now
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests import iam
@@ -48,6 +51,28 @@ def cold_start(function_id: str, env: pytest.MonkeyPatch) -> ModuleType:
     for name in [name for name in sys.modules if name.startswith(_COLD_START_MODULES)]:
         del sys.modules[name]
     return importlib.import_module(spec.handler.rpartition(".")[0])
+
+
+def cold_start_modules(function_id: str, *, then: str = "") -> set[str]:
+    """Every module a fresh interpreter holds after importing template function ``function_id``'s handler module in
+    the environment the template gives it (as Lambda's init does), and running ``then`` (Python using the module
+    as ``handler``). The store does not answer: what init reads fails fast, as it may in Lambda."""
+    spec = function_specs()[function_id]
+    env = resolve_environment(spec.environment, table_name=TABLE_NAME) | {
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions"),
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+    }
+    module = spec.handler.rpartition(".")[0]
+    script = f"import json, sys\nimport {module} as handler\n{then}\nprint(json.dumps(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    modules = set(json.loads(result.stdout.splitlines()[-1]))
+    assert module in modules
+    return modules
 
 
 # Callers as the API's Lambda authorizer describes them to the functions (web/auth.py has the contract).
@@ -105,6 +130,12 @@ def invoke(module: ModuleType, event: dict[str, Any], context: LambdaContext) ->
     refusals = calls_refused(_function_of(module.__name__), calls)
     assert not refusals, f"IAM would refuse {module.__name__}: {refusals}"
     return result
+
+
+def redirect_cache_expires(redirect: LambdaFunction) -> None:
+    """What waiting ``REDIRECT_CACHE_SECONDS`` does to a redirect container: it holds no link it read before
+    (domain/hot_links.py; a change reaches visitors within that time, docs/api.md)."""
+    redirect.module.targets.cache.clear()
 
 
 @dataclass(frozen=True)
@@ -254,15 +285,27 @@ class CapturedLogs:
     capsys: pytest.CaptureFixture[str]
     _lines: list[dict[str, Any]] = field(default_factory=list)
 
-    def records(self) -> list[dict[str, Any]]:
+    _raw: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The JSON lines, as written."""
         for line in self.capsys.readouterr().out.splitlines():
             if line.startswith("{"):
+                self._raw.append(line)
                 self._lines.append(json.loads(line))
+        return list(self._raw)
+
+    def records(self) -> list[dict[str, Any]]:
+        self.lines()
         return list(self._lines)
 
+    def click_lines(self) -> list[str]:
+        """The click records as written: one short JSON line per redirect request (domain/click_format.py)."""
+        return [line for line in self.lines() if parse_click(line) is not None]
+
     def clicks(self) -> list[dict[str, Any]]:
-        """The click records: one flat JSON line per redirect request, ``"record": "click"``."""
-        return [record for record in self.records() if record.get("record") == "click"]
+        """The click records as the aggregator reads them (domain/clicks.py ``parse_click``), by field name."""
+        return [asdict(record) for line in self.click_lines() if (record := parse_click(line)) is not None]
 
     def metrics(self) -> list[str]:
         """Names of the metrics flushed (EMF), in order."""

@@ -36,6 +36,7 @@ from tests.integration.harness import (
     calls_granted,
     calls_made,
     recording_dynamodb_calls,
+    redirect_cache_expires,
 )
 
 CODE = "AbC1234"  # the code the link fixtures name
@@ -929,6 +930,7 @@ def test_a_disabled_link_answers_410_until_it_is_enabled_again(
 
     enabled = patch(links, {"disabled": False})
     assert enabled.json()["status"] == "active"
+    redirect_cache_expires(redirect)
     assert (follow_link().status, follow_link().headers["location"]) == (302, DESTINATION)
 
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from local.template import ROOT, resolve_environment, routes
+from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import LinkState
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests.events import load_event
 from tests.integration.harness import (
     REGION,
-    TABLE_NAME,
     CapturedLogs,
     HttpResponse,
     LambdaFunction,
     LinkStore,
+    cold_start_modules,
     recording_dynamodb_calls,
 )
+from tests.metric_filters import counted
 
 DESTINATION = "https://example.org/resources?lang=en"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -227,7 +227,7 @@ def test_a_link_expiring_in_the_future_still_redirects(redirect: LambdaFunction,
 
 def test_an_unavailable_store_is_a_503_nobody_caches(redirect: LambdaFunction, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the function's table does not answer (here: it does not exist)
-    monkeypatch.setattr(redirect.module, "repository", DynamoLinkRepository("no-such-table", REGION))
+    monkeypatch.setattr(redirect.module.targets, "_source", DynamoLinkRepository("no-such-table", REGION))
 
     # WHEN a link is followed
     response = visit(redirect, "AbC1234", headers={"accept": "application/json"})
@@ -237,35 +237,103 @@ def test_an_unavailable_store_is_a_503_nobody_caches(redirect: LambdaFunction, m
     assert response.json()["error"]["code"] == "service_unavailable"
 
 
-# --- reads: one GetItem, or none -------------------------------------------------------------------------------
+# --- reads: at most one GetItem -----------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def assert_one_projected_eventually_consistent_get_item(call: Any, code: str) -> None:
+    """No strongly consistent read, only the attributes a redirect needs."""
+    assert call.operation == "GetItem"
+    assert call.params.get("ConsistentRead") is not True
+    assert call.params["ProjectionExpression"]
+    assert call.params["Key"] == {"pk": {"S": f"LINK#sho.rt#{code}"}, "sk": {"S": "LINK"}}
+    projected = {
+        call.params["ExpressionAttributeNames"].get(p.strip(), p.strip())
+        for p in call.params["ProjectionExpression"].split(",")
+    }
+    assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state"}
 
 
 @pytest.mark.parametrize("code", ["AbC1234", "Nope123", "old1234", "gone123"])
-def test_a_redirect_is_exactly_one_eventually_consistent_projected_get_item(
-    redirect: LambdaFunction, store: LinkStore, code: str
+def test_a_redirect_reads_once_then_serves_from_its_cache_until_the_ttl(
+    redirect: LambdaFunction, store: LinkStore, monkeypatch: pytest.MonkeyPatch, code: str
 ) -> None:
-    # GIVEN a live link, an expired one and a deleted one
+    # GIVEN a live link, an expired one and a deleted one, and the template's cache times (a link 5 s, a miss 1 s)
     store.add("AbC1234", DESTINATION)
     store.add("old1234", DESTINATION, expires_at=datetime.now(UTC) - timedelta(days=1))
     store.add("gone123", DESTINATION, state=LinkState.DELETED)
+    settings = redirect.module.settings
+    clock = FakeClock()
+    cache = TargetCache(
+        ttl_seconds=settings.redirect_cache_seconds,
+        miss_ttl_seconds=settings.redirect_miss_cache_seconds,
+        max_entries=settings.redirect_cache_entries,
+        clock=clock,
+    )
+    monkeypatch.setattr(redirect.module, "targets", CachedTargets(redirect.module.repository, cache))
+    ttl = settings.redirect_miss_cache_seconds if code == "Nope123" else settings.redirect_cache_seconds
+    assert ttl > 0
 
-    # WHEN a code is followed twice (the second time on a warm container)
+    # WHEN a code is followed on a cold container, again at once (a hit), and again once its entry has expired
+    with recording_dynamodb_calls() as first:
+        answer = visit(redirect, code)
+    with recording_dynamodb_calls() as hit:
+        again = visit(redirect, code)
+    clock.now += ttl
+    with recording_dynamodb_calls() as expired:
+        visit(redirect, code)
+
+    # THEN the first and the expired visit made one GetItem each, the hit none, and no visit wrote anything
+    [read] = first
+    assert_one_projected_eventually_consistent_get_item(read, code)
+    assert hit == []
+    [read] = expired
+    assert_one_projected_eventually_consistent_get_item(read, code)
+    assert (again.status, again.headers.get("location")) == (answer.status, answer.headers.get("location"))
+
+
+def test_a_disabled_link_is_refused_once_the_cached_copy_has_expired(
+    redirect: LambdaFunction, store: LinkStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a followed link, held in the container's cache
+    store.add("AbC1234", DESTINATION)
+    clock = FakeClock()
+    cache = TargetCache(ttl_seconds=5, miss_ttl_seconds=1, max_entries=100, clock=clock)
+    monkeypatch.setattr(redirect.module, "targets", CachedTargets(redirect.module.repository, cache))
+    assert visit(redirect, "AbC1234").status == 302
+
+    # WHEN it is disabled, and followed within the cache time and after it
+    store.clear()
+    store.add("AbC1234", DESTINATION, state=LinkState.DISABLED)
+    within = visit(redirect, "AbC1234")
+    clock.now += 5
+    after = visit(redirect, "AbC1234")
+
+    # THEN the change reached the container within the cache time (docs/api.md)
+    assert within.status == 302
+    assert after.status == 410
+
+
+def test_a_cached_link_that_expires_meanwhile_is_gone_at_once(redirect: LambdaFunction, store: LinkStore) -> None:
+    # GIVEN a link that expires in a second, followed once (so the container holds it)
+    store.add("AbC1234", DESTINATION, expires_at=datetime.now(UTC) + timedelta(seconds=1))
+    assert visit(redirect, "AbC1234").status == 302
+
+    # WHEN it is followed after its expiry, well within the cache time
+    time.sleep(1.1)
     with recording_dynamodb_calls() as calls:
-        visit(redirect, code)
-        visit(redirect, code)
+        response = visit(redirect, "AbC1234")
 
-    # THEN each request made one GetItem: no strongly consistent read, only the attributes a redirect needs,
-    # and never a write
-    assert [call.operation for call in calls] == ["GetItem", "GetItem"]
-    for call in calls:
-        assert call.params.get("ConsistentRead") is not True
-        assert call.params["ProjectionExpression"]
-        assert call.params["Key"] == {"pk": {"S": f"LINK#sho.rt#{code}"}, "sk": {"S": "LINK"}}
-        projected = {
-            call.params["ExpressionAttributeNames"].get(p.strip(), p.strip())
-            for p in call.params["ProjectionExpression"].split(",")
-        }
-        assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state"}
+    # THEN the expiry is honoured from the cached copy, without a read
+    assert response.status == 410
+    assert calls == []
 
 
 @pytest.mark.parametrize(
@@ -297,7 +365,6 @@ def test_each_redirect_logs_one_structured_click(
     assert abs(click.pop("ts") - time.time()) < 60
     assert re.fullmatch(r"[0-9a-f]{16}", click.pop("visitor"))  # tests/integration/test_visitor_ids.py
     assert click == {
-        "record": "click",
         "request_id": event["requestContext"]["requestId"],
         "method": "GET",
         "code": "AbC1234",
@@ -307,8 +374,25 @@ def test_each_redirect_logs_one_structured_click(
         "user_agent": event["headers"]["user-agent"],
         "country": "GB",
     }
-    assert event["headers"]["x-forwarded-for"] not in json.dumps(click)
-    assert event["requestContext"]["http"]["sourceIp"] not in json.dumps(click)
+    [line] = logs.click_lines()
+    assert event["headers"]["x-forwarded-for"] not in line
+    assert event["requestContext"]["http"]["sourceIp"] not in line
+
+
+def test_a_click_record_is_one_short_line_with_no_metric_line_beside_it(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
+) -> None:
+    # GIVEN a link followed by a visitor with no referrer and no country header
+    store.add("AbC1234", DESTINATION)
+
+    # WHEN it is followed
+    visit(redirect, "AbC1234", headers={"referer": None, "cloudfront-viewer-country": None})
+
+    # THEN the request wrote exactly one line: the click record in format 2, its empty fields left out
+    [line] = logs.lines()
+    record = json.loads(line)
+    assert line.startswith('{"click":2,')
+    assert set(record) == {"click", "t", "id", "m", "c", "d", "s", "ua", "v"}
 
 
 def test_a_refused_visit_is_logged_as_a_click_with_its_status(redirect: LambdaFunction, logs: CapturedLogs) -> None:
@@ -337,20 +421,20 @@ def test_a_very_long_user_agent_is_cut_in_the_click_log(redirect: LambdaFunction
     assert click["user_agent"] == "x" * 256
 
 
-def test_each_redirect_counts_a_redirects_metric(
+def test_each_redirect_counts_in_the_redirects_metric_filter_only(
     redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
 ) -> None:
     store.add("AbC1234", DESTINATION)
 
     redirect(load_event("redirect"))
 
-    assert logs.metrics() == ["Redirects"]
+    assert counted(logs.click_lines()) == ["Redirects"]
 
 
-def test_an_unknown_code_counts_a_link_missed_metric(redirect: LambdaFunction, logs: CapturedLogs) -> None:
+def test_an_unknown_code_counts_in_the_link_missed_metric_filter(redirect: LambdaFunction, logs: CapturedLogs) -> None:
     visit(redirect, "Nope123")
 
-    assert logs.metrics() == ["LinkMissed"]
+    assert counted(logs.click_lines()) == ["LinkMissed"]
 
 
 @pytest.mark.parametrize(
@@ -362,13 +446,22 @@ def test_an_unknown_code_counts_a_link_missed_metric(redirect: LambdaFunction, l
     ],
     ids=["expired", "disabled", "deleted"],
 )
-def test_every_410_counts_one_link_gone_metric(
+def test_every_410_counts_once_in_the_link_gone_metric_filter(
     redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, expires_at: datetime | None, state: LinkState
 ) -> None:
     store.add("gone123", DESTINATION, expires_at=expires_at, state=state)
 
     assert visit(redirect, "gone123").status == 410
-    assert logs.metrics() == ["LinkGone"]
+    assert counted(logs.click_lines()) == ["LinkGone"]
+
+
+def test_an_unavailable_store_counts_in_the_redirect_server_errors_metric_filter(
+    redirect: LambdaFunction, logs: CapturedLogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redirect.module.targets, "_source", DynamoLinkRepository("no-such-table", REGION))
+
+    assert visit(redirect, "AbC1234").status == 503
+    assert counted(logs.click_lines()) == ["RedirectServerErrors"]
 
 
 # --- a small cold start -------------------------------------------------------------------------------------------
@@ -376,23 +469,10 @@ def test_every_410_counts_one_link_gone_metric(
 
 def test_the_redirect_function_imports_neither_pydantic_nor_xray_nor_the_event_handler() -> None:
     # GIVEN a fresh interpreter with the redirect function's environment from the template
-    route = next(route for route in routes() if route.function == "RedirectFunction")
-    env = resolve_environment(route.environment, table_name=TABLE_NAME) | {
-        "PYTHONPATH": str(ROOT / "functions"),
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    script = "import json, sys, shortlinks.handlers.redirect; print(json.dumps(sorted(sys.modules)))"
-
     # WHEN the handler module is imported, as Lambda does at cold start
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
-    )
+    modules = cold_start_modules("RedirectFunction")
 
     # THEN none of the heavy packages came along
-    modules = set(json.loads(result.stdout.splitlines()[-1]))
-    assert "shortlinks.handlers.redirect" in modules
     heavy = {
         module
         for module in modules

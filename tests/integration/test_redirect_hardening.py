@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from types import ModuleType
 
 import pytest
 
-from local.template import ROOT, resolve_environment, routes
 from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import LinkDisabled, LinkNotFound, StorageUnavailable
 from tests.events import load_event
-from tests.integration.harness import REGION, TABLE_NAME, HttpResponse, LambdaFunction, LinkStore
+from tests.integration.harness import HttpResponse, LambdaFunction, LinkStore, cold_start_modules
 
 DESTINATION = "https://example.org/p?a=1#top"
 # RFC 3986: query = *( pchar / "/" / "?" ), pchar = unreserved / pct-encoded / sub-delims / ":" / "@"
@@ -131,29 +127,16 @@ def test_the_max_age_is_configurable(redirect_module: ModuleType, monkeypatch: p
 
 
 def test_the_redirect_never_imports_the_idna_package() -> None:
-    # GIVEN a fresh interpreter with the redirect function's environment from the template (a store that does not
-    # answer: the cold start's registry load fails quickly, as it may in Lambda)
-    route = next(route for route in routes() if route.function == "RedirectFunction")
-    env = resolve_environment(route.environment, table_name=TABLE_NAME) | {
-        "PYTHONPATH": str(ROOT / "functions"),
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
-    }
+    # GIVEN a fresh interpreter with the redirect function's environment from the template
     # WHEN the handler module is imported and the URL helpers it calls meet internationalised input
-    script = (
-        "import json, sys, shortlinks.handlers.redirect as redirect\n"
-        "redirect.merge_query('https://xn--fa-hia.de/p', 'q=fa\u00df&h=b\u00fccher.example')\n"
-        "redirect.host_of('https://fa\u00df.de/')\n"
-        "redirect.bare_host('FA\u00df.de:443')\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    modules = cold_start_modules(
+        "RedirectFunction",
+        then=(
+            "handler.merge_query('https://xn--fa-hia.de/p', 'q=fa\u00df&h=b\u00fccher.example')\n"
+            "handler.host_of('https://fa\u00df.de/')\n"
+            "handler.bare_host('FA\u00df.de:443')"
+        ),
     )
 
     # THEN the idna package (IDNA 2008 and UTS #46 tables, for the write path) was never loaded
-    modules = set(json.loads(result.stdout.splitlines()[-1]))
-    assert "shortlinks.handlers.redirect" in modules
     assert {module for module in modules if module.split(".")[0] == "idna"} == set()

@@ -10,15 +10,21 @@ from typing import Any
 
 import pytest
 
-from shortlinks.domain.visitors import DailySecret, visitor_id
+from shortlinks.domain.visitors import visitor_id
 from tests.events import load_event
-from tests.integration.harness import CapturedLogs, LambdaFunction, LinkStore
+from tests.integration.harness import CapturedLogs, LambdaFunction, LinkStore, recording_dynamodb_calls
 
 TODAY = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
-def follow(redirect: LambdaFunction, *, ip: str = "198.51.100.7", agent: str = "Mozilla/5.0 (X11; Linux)") -> None:
-    event = load_event("redirect", path_parameters={"code": "AbC1234"}, headers={"user-agent": agent})
+def follow(
+    redirect: LambdaFunction,
+    *,
+    ip: str = "198.51.100.7",
+    agent: str = "Mozilla/5.0 (X11; Linux)",
+    code: str = "AbC1234",
+) -> None:
+    event = load_event("redirect", path_parameters={"code": code}, headers={"user-agent": agent})
     event["requestContext"]["http"]["sourceIp"] = ip
     redirect(event)
 
@@ -31,7 +37,8 @@ def secret_items(store: LinkStore) -> list[dict[str, Any]]:
 def on_day(redirect: LambdaFunction, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Move the redirect's clock to a given moment, with a fresh container's secret cache."""
     module = redirect.module
-    monkeypatch.setattr(module, "daily_secret", DailySecret(load=module.repository.visitor_secret, clock=lambda: 0.0))
+    module.daily_secret.forget()
+    monkeypatch.setattr(module.daily_secret, "clock", lambda: 0.0)
 
     def move(moment: datetime) -> None:
         monkeypatch.setattr(module, "utc_now", lambda: moment)
@@ -107,18 +114,66 @@ def test_containers_share_the_days_secret(redirect: LambdaFunction, store: LinkS
 
 
 def test_without_its_secret_a_redirect_still_redirects_and_records_no_visitor(
-    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, monkeypatch: pytest.MonkeyPatch
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, monkeypatch: pytest.MonkeyPatch, on_day: Any
 ) -> None:
     from shortlinks.domain.errors import StorageUnavailable
 
+    # GIVEN a day whose secret nobody has created, and a store that fails to create it
     store.add("AbC1234")
+    on_day(TODAY)
 
     def unavailable(day: object) -> bytes:
         raise StorageUnavailable.because("test")
 
-    monkeypatch.setattr(redirect.module, "daily_secret", DailySecret(load=unavailable, clock=lambda: 0.0))
+    monkeypatch.setattr(redirect.module.daily_secret, "load", unavailable)
+
+    # WHEN the link is followed
     follow(redirect)
 
+    # THEN the visitor is redirected, and the click has no visitor id
     [click] = logs.clicks()
     assert click["status"] == 302
     assert click["visitor"] is None
+
+
+def test_a_cold_container_reads_its_link_and_the_days_secret_in_one_batch(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, on_day: Any
+) -> None:
+    # GIVEN a link, the day's secret already created by another container, and a container that holds no secret
+    store.add("AbC1234")
+    secret = redirect.module.repository.visitor_secret(TODAY.date())
+    on_day(TODAY)
+    redirect.module.domains.of_request("sho.rt")  # the registry read (docs/architecture.md), not what is counted
+
+    # WHEN a visitor follows the link, and another follows another link (the first is cached)
+    store.add("Other12")
+    with recording_dynamodb_calls() as calls:
+        follow(redirect)
+        follow(redirect, code="Other12")
+
+    # THEN the first request made one BatchGetItem (link and secret), the second one GetItem: no other read, no
+    # write, and both visitors have ids under the day's secret
+    assert [call.operation for call in calls] == ["BatchGetItem", "GetItem"]
+    first, second = logs.clicks()
+    assert first["visitor"] == visitor_id(secret, "198.51.100.7", "Mozilla/5.0 (X11; Linux)", "sho.rt")
+    assert second["visitor"] == first["visitor"]
+
+
+def test_a_cache_hit_on_a_new_day_reads_only_the_days_secret(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, on_day: Any
+) -> None:
+    # GIVEN a link the container holds in its cache, and a new day whose secret exists
+    store.add("AbC1234")
+    on_day(TODAY)
+    follow(redirect)
+    tomorrow = TODAY + timedelta(days=1)
+    redirect.module.repository.visitor_secret(tomorrow.date())
+    on_day(tomorrow)
+
+    # WHEN the link is followed again, within the cache time
+    with recording_dynamodb_calls() as calls:
+        follow(redirect)
+
+    # THEN the one read was the day's secret
+    assert [call.operation for call in calls] == ["GetItem"]
+    assert calls[0].params["Key"]["pk"] == {"S": "SECRET#visitor"}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from collections.abc import Iterable
+from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -26,6 +29,7 @@ from shortlinks.domain.clicks import (
     parse_click,
 )
 from shortlinks.domain.rollups import BucketCounts, BucketKey, Granularity, Rollup, Scope, ScopeKind
+from shortlinks.observability import write_click
 
 TS = 1796116443.118  # 2026-12-01T09:14:03.118Z
 DAY, HOUR = "2026-12-01", "2026-12-01T09"
@@ -149,6 +153,42 @@ def test_a_redirect_record_parses_with_every_field() -> None:
         visitor=VISITOR,
     )
     assert record.at == datetime(2026, 12, 1, 9, 14, 3, 118000, tzinfo=UTC)
+
+
+def test_a_format_2_record_as_the_redirect_writes_it_parses_to_the_same_click() -> None:
+    # GIVEN the record of the same request as the redirect writes it now: short keys, absent fields left out
+    out = io.StringIO()
+    with redirect_stdout(out), patch("time.time", return_value=TS):
+        write_click(
+            "8Zq1hQ2aIAMEVXA=",
+            {
+                "m": "GET",
+                "c": CODE,
+                "d": DOMAIN,
+                "s": 302,
+                "ref": "t.co",
+                "ua": CHROME_DESKTOP,
+                "cc": "FR",
+                "v": VISITOR,
+            },
+        )
+
+    # WHEN the aggregator reads it, and the format 1 line of the same click
+    record = parse_click(out.getvalue())
+
+    # THEN both are the same click, and the new line is a fifth shorter (the user agent is most of both)
+    assert record == parse_click(line())
+    assert len(out.getvalue().strip()) < 0.85 * len(line())
+
+
+@pytest.mark.parametrize(
+    "marker", ['"click":"2"', '"click":true', '"click":1', '"click":3', '"record":"clicks"'], ids=lambda m: m
+)
+def test_a_line_without_a_known_format_marker_is_not_a_click(marker: str) -> None:
+    fields = f'"t":{TS},"id":"r","m":"GET","c":"{CODE}","d":"{DOMAIN}","s":302'
+
+    assert parse_click(f"{{{marker},{fields}}}") is None
+    assert parse_click(f'{{"click":2,{fields}}}') is not None
 
 
 def test_a_record_without_a_visitor_field_is_still_a_click() -> None:

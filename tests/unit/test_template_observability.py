@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from local.template import ROOT, condition_values, load_template, parameter_values
 from shortlinks.domain.clicks import parse_click
 from shortlinks.observability import write_click
+from tests.metric_filters import counted, matches, redirect_metric_filters
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -164,7 +165,7 @@ def test_table_alarms_add_up_every_operation_on_the_table(alarm: str, metric: st
 
 
 def test_the_authorizer_alarm_counts_what_api_gateway_logged_as_authorizer_errors() -> None:
-    [metric_filter] = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::MetricFilter"]
+    metric_filter = RESOURCES["AuthorizerErrorsMetricFilter"]["Properties"]
     [transformation] = metric_filter["MetricTransformations"]
     alarm = ALARMS["AuthorizerErrorsAlarm"]
     access_log = _access_log_format()
@@ -316,7 +317,7 @@ def test_the_click_subscription_reads_the_group_the_redirect_writes_to() -> None
 
     assert RESOURCES["RedirectFunction"]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": CLICK_LOG_GROUP}
     assert subscription["LogGroupName"] == {"Ref": CLICK_LOG_GROUP}
-    assert subscription["FilterPattern"] == '{ $.record = "click" }'
+    assert subscription["FilterPattern"] == '{ ($.click = 2) || ($.record = "click") }'
     assert permission["SourceArn"] == {"Fn::GetAtt": [CLICK_LOG_GROUP, "Arn"]}
     # The subscription exists before the redirect writes there: no click lands where nothing reads it.
     assert RESOURCES["RedirectFunction"]["DependsOn"] == "ClickRecordsSubscription"
@@ -324,18 +325,66 @@ def test_the_click_subscription_reads_the_group_the_redirect_writes_to() -> None
 
 def test_a_click_record_reaches_the_log_unchanged_as_an_info_line_the_filter_matches() -> None:
     """Lambda's JSON format rewrites only what goes through Python's logging; stdout lines pass as written, and a
-    line without ``level`` counts as INFO. The record is a top-level ``"record": "click"``, as the filter reads."""
+    line without ``level`` counts as INFO. The record is a top-level ``"click": 2``, as the filters read."""
     out = io.StringIO()
     with redirect_stdout(out):
-        write_click("req-1", {"method": "GET", "code": "help", "domain": "care.link", "status": 302})
+        write_click("req-1", {"m": "GET", "c": "help", "d": "care.link", "s": 302, "ref": None})
 
     [line] = out.getvalue().splitlines()
     record = json.loads(line)
-    assert record["record"] == "click"
+    assert record["click"] == 2
     assert "level" not in record
+    assert "ref" not in record  # a field without a value is left out
     assert parse_click(line) is not None
+    assert matches(RESOURCES["ClickRecordsSubscription"]["Properties"]["FilterPattern"], line)
     # Lambda's docs speak of adding a timestamp to lines without one: the aggregator would not mind.
     assert parse_click(json.dumps(record | {"timestamp": "2026-11-25T12:00:00.000Z"})) is not None
+
+
+def _click_line(status: int, **more: Any) -> str:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        write_click("req-1", {"m": "GET", "c": "help", "d": "care.link", "s": status} | more)
+    return out.getvalue().strip()
+
+
+@pytest.mark.parametrize(
+    ("line", "metrics"),
+    [
+        (_click_line(301), ["Redirects"]),
+        (_click_line(302), ["Redirects"]),
+        (_click_line(308), ["Redirects"]),
+        (_click_line(404), ["LinkMissed"]),
+        (_click_line(302, miss=1), ["LinkMissed"]),  # a domain's not_found_url
+        (_click_line(410), ["LinkGone"]),
+        (_click_line(503), ["RedirectServerErrors"]),
+        (_click_line(200), []),
+        ('{"record":"click","status":302}', []),  # format 1: counted by the EMF line its version wrote
+        ('{"click":"2","s":302}', []),
+        ("START RequestId: 1 Version: 3", []),
+    ],
+)
+def test_the_redirects_metric_filters_count_each_answer_once(line: str, metrics: list[str]) -> None:
+    assert counted([line]) == metrics
+
+
+def test_every_redirect_metric_filter_reads_the_redirects_log_group_into_the_shortlinks_namespace() -> None:
+    filters = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::MetricFilter"]
+    redirect_filters = [f for f in filters if f["LogGroupName"] == {"Ref": CLICK_LOG_GROUP}]
+
+    assert sorted(redirect_metric_filters()) == ["LinkGone", "LinkMissed", "RedirectServerErrors", "Redirects"]
+    for metric_filter in redirect_filters:
+        [transformation] = metric_filter["MetricTransformations"]
+        assert transformation["MetricNamespace"] == "Shortlinks"
+        assert transformation["MetricValue"] == "1"
+        assert "Dimensions" not in transformation  # one metric each, whatever Host a request names
+
+
+def test_the_redirect_writes_no_emf_line() -> None:
+    handler = (ROOT / "functions" / "shortlinks" / "handlers" / "redirect.py").read_text(encoding="utf-8")
+
+    assert "metrics" not in re.findall(r"^from shortlinks\.observability import (.*)$", handler, re.MULTILINE)[0]
+    assert "log_metrics" not in handler
 
 
 def test_an_emf_metric_line_carries_no_level_either() -> None:
@@ -383,8 +432,9 @@ def _dashboard_metrics() -> list[tuple[str, list[Any]]]:
 def test_the_dashboard_shows_redirects_misses_and_5xx() -> None:
     rows = [row[:4] for _, row in _dashboard_metrics()]
 
-    assert ["Shortlinks", "Redirects", "service", "redirect"] in rows
-    assert ["Shortlinks", "LinkMissed", "service", "redirect"] in rows
+    assert ["Shortlinks", "Redirects", {"label": "redirects (3xx)"}] in rows
+    assert ["Shortlinks", "LinkMissed", {"label": "misses (404, not-found page)"}] in rows
+    assert ["Shortlinks", "RedirectServerErrors", {"label": "unavailable (503)"}] in rows
     assert ["AWS/ApiGateway", "5xx", "ApiId", "<HttpApi>"] in rows
 
 

@@ -232,6 +232,7 @@ def test_the_domains_function_can_tombstone_a_link_but_never_replace_delete_or_r
 def test_the_redirect_reads_links_and_the_registry_and_writes_only_the_visitor_secret() -> None:
     assert {(grant.action, grant.resource, grant.partitions) for grant in _grants("RedirectFunction")} == {
         ("dynamodb:GetItem", "table", ("LINK#*",)),
+        ("dynamodb:BatchGetItem", "table", ("LINK#*", "SECRET#visitor")),
         ("dynamodb:Query", "table", ("DOMAINS",)),
         ("dynamodb:GetItem", "table", ("SECRET#visitor",)),
         ("dynamodb:PutItem", "table", ("SECRET#visitor",)),

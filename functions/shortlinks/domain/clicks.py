@@ -28,6 +28,7 @@ from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from shortlinks.domain import click_format as wire
 from shortlinks.domain.rollups import BucketCounts, BucketKey, Granularity, LinkOwners, Rollup, Scope, ScopeKind
 
 if TYPE_CHECKING:
@@ -148,29 +149,37 @@ class ClassifiedClick:
 
 
 def parse_click(message: str) -> ClickRecord | None:
-    """The click record in one log line, or ``None`` when the line is not one: not JSON, not ``"record":
-    "click"``, a field of the wrong type (a boolean is not a status), out of bounds, or a visitor id that is not
-    16 lowercase hex characters. Unknown fields are ignored, so the redirect may add some."""
+    """The click record in one log line (domain/click_format.py: format 2, or format 1 as written before), or
+    ``None`` when the line is not one: not JSON, not a click record, a field of the wrong type (a boolean is not a
+    status), out of bounds, or a visitor id that is not 16 lowercase hex characters. Unknown fields are ignored, so
+    the redirect may add some."""
     if len(message) > MAX_RECORD_LENGTH:
         return None
     try:
         data = json.loads(message)
     except ValueError:  # not JSON (JSONDecodeError is a ValueError)
         return None
-    if not isinstance(data, dict) or data.get("record") != "click":
+    if not isinstance(data, dict):
+        return None
+    marker = data.get(wire.MARKER)
+    if type(marker) is int and marker == wire.FORMAT:
+        name: dict[str, str] = {field: field for field in wire.FORMAT_1_NAMES}
+    elif data.get("record") == "click":
+        name = wire.FORMAT_1_NAMES
+    else:
         return None
     try:
         return ClickRecord(
-            ts=_timestamp(data.get("ts")),
-            request_id=_required(data, "request_id", MAX_REQUEST_ID_LENGTH),
-            method=_required(data, "method", MAX_METHOD_LENGTH),
-            code=_required(data, "code", MAX_CODE_LENGTH),
-            domain=_required(data, "domain", MAX_DOMAIN_LENGTH, empty=False),
-            status=_status(data.get("status")),
-            referrer_host=_optional(data, "referrer_host", MAX_REFERRER_LENGTH),
-            user_agent=_optional(data, "user_agent", MAX_USER_AGENT_LENGTH),
-            country=_optional(data, "country", MAX_COUNTRY_LENGTH),
-            visitor=_visitor(data.get("visitor")),
+            ts=_timestamp(data.get(name[wire.TIMESTAMP])),
+            request_id=_required(data, name[wire.REQUEST_ID], MAX_REQUEST_ID_LENGTH),
+            method=_required(data, name[wire.METHOD], MAX_METHOD_LENGTH),
+            code=_required(data, name[wire.CODE], MAX_CODE_LENGTH),
+            domain=_required(data, name[wire.DOMAIN], MAX_DOMAIN_LENGTH, empty=False),
+            status=_status(data.get(name[wire.STATUS])),
+            referrer_host=_optional(data, name[wire.REFERRER_HOST], MAX_REFERRER_LENGTH),
+            user_agent=_optional(data, name[wire.USER_AGENT], MAX_USER_AGENT_LENGTH),
+            country=_optional(data, name[wire.COUNTRY], MAX_COUNTRY_LENGTH),
+            visitor=_visitor(data.get(name[wire.VISITOR])),
         )
     except _NotAClick:
         return None

@@ -8,6 +8,7 @@ answers 404, as if it did not exist); admins see all.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,16 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from shortlinks.config import Settings
 from shortlinks.domain.domains import check_host
 from shortlinks.domain.links import LinkStatus, utc_now
-from shortlinks.domain.rollups import Granularity
 from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
-from shortlinks.domain.stats import (
-    EVERY_OWNER,
-    StatsRange,
-    all_time_clicks,
-    managed_link_stats,
-    overview,
-    parse_range,
-)
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.link_management import (
     HistoryEntryResponse,
@@ -34,12 +26,6 @@ from shortlinks.schemas.link_management import (
     UpdateLinkRequest,
 )
 from shortlinks.schemas.links import LinkResponse
-from shortlinks.schemas.stats import (
-    CSV_CONTENT_TYPE,
-    LinkStatsResponse,
-    OverviewResponse,
-)
-from shortlinks.storage.analytics import DynamoRollupStore
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository
 from shortlinks.web.api import (
@@ -57,6 +43,15 @@ from shortlinks.web.http import BadRequest, lower_headers, request_host, wants_c
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from shortlinks.domain.rollups import Granularity
+    from shortlinks.domain.stats import StatsRange
+    from shortlinks.schemas.stats import LinkStatsResponse, OverviewResponse
+    from shortlinks.storage.analytics import DynamoRollupStore
+
+# The statistics stack (domain/stats, schemas/stats, storage/analytics) is imported by the routes that read
+# statistics (the listing, for each link's clicks, and the two stats routes), never at cold start: a PATCH or a
+# DELETE does not pay for it (docs/benchmarks.md).
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 2048
@@ -65,12 +60,19 @@ settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
 domains = ShortDomains(settings, registry_for(settings, repository))
-stats_source = DynamoRollupStore(
-    settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
-)
+
+
+@cache
+def stats_source() -> DynamoRollupStore:
+    """The rollup store, built on the first route that reads statistics, through the repository's client."""
+    from shortlinks.storage.analytics import DynamoRollupStore
+
+    return DynamoRollupStore(settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository)
 
 
 def list_route(event: dict[str, Any]) -> JsonResponse:
+    from shortlinks.domain.stats import EVERY_OWNER, all_time_clicks
+
     principal = require_principal(event)
     host = request_host(event, settings.behind_edge)
     now = utc_now()
@@ -89,7 +91,7 @@ def list_route(event: dict[str, Any]) -> JsonResponse:
         now=now,
         domain=lambda: _listed_domain(event, host),
     )
-    clicks = all_time_clicks(stats_source, page.links)
+    clicks = all_time_clicks(stats_source(), page.links)
     metrics.add_metric(name="LinksListed", unit=MetricUnit.Count, value=1)
     body = LinkListingResponse(
         links=[
@@ -149,17 +151,25 @@ def history_route(event: dict[str, Any]) -> JsonResponse:
 
 
 def link_stats_route(event: dict[str, Any]) -> JsonResponse:
+    from shortlinks.domain.rollups import Granularity
+    from shortlinks.domain.stats import managed_link_stats
+    from shortlinks.schemas.stats import LinkStatsResponse
+
     principal = require_principal(event)
     host = request_host(event, settings.behind_edge)
     stats_range = _range(event, (Granularity.HOUR, Granularity.DAY))
     stats = managed_link_stats(
-        repository, stats_source, principal, _domain(event, host), path_parameter(event, "code"), stats_range
+        repository, stats_source(), principal, _domain(event, host), path_parameter(event, "code"), stats_range
     )
     metrics.add_metric(name="LinkStatsRead", unit=MetricUnit.Count, value=1)
     return _stats_response(event, LinkStatsResponse.of(stats))
 
 
 def overview_route(event: dict[str, Any]) -> JsonResponse:
+    from shortlinks.domain.rollups import Granularity
+    from shortlinks.domain.stats import EVERY_OWNER, overview
+    from shortlinks.schemas.stats import OverviewResponse
+
     principal = require_principal(event)
     host = request_host(event, settings.behind_edge)
     stats_range = _range(event, (Granularity.DAY,))
@@ -169,7 +179,7 @@ def overview_route(event: dict[str, Any]) -> JsonResponse:
         message = "not with an owner: an owner's statistics cover all its domains"
         raise BadRequest.invalid([{"field": "domain", "message": message}])
     result = overview(
-        stats_source,
+        stats_source(),
         principal,
         stats_range,
         owner=owner,
@@ -182,6 +192,8 @@ def overview_route(event: dict[str, Any]) -> JsonResponse:
 
 
 def _range(event: dict[str, Any], granularities: tuple[Granularity, ...]) -> StatsRange:
+    from shortlinks.domain.stats import parse_range
+
     return parse_range(
         query_parameter(event, "from"),
         query_parameter(event, "to"),
@@ -193,6 +205,8 @@ def _range(event: dict[str, Any], granularities: tuple[Granularity, ...]) -> Sta
 
 def _stats_response(event: dict[str, Any], body: LinkStatsResponse | OverviewResponse) -> JsonResponse:
     """JSON, or CSV (one row per bucket) when the caller's ``Accept`` prefers ``text/csv``."""
+    from shortlinks.schemas.stats import CSV_CONTENT_TYPE
+
     if wants_csv(lower_headers(event).get("accept", "")):
         return JsonResponse(200, body.to_csv(), {"Content-Type": CSV_CONTENT_TYPE})
     return JsonResponse(200, body.model_dump_json())

@@ -1,7 +1,11 @@
 """GET|HEAD /{code}: answer with the link's redirect.
 
-The hot path. One DynamoDB GetItem (eventually consistent, projected), no write, and a deliberately small
-import graph: no Powertools event handler, no pydantic, no tracer (docs/benchmarks.md has the figures).
+The hot path. At most one DynamoDB read per request: none when the hot-link cache holds the link
+(domain/hot_links.py), else one GetItem (eventually consistent, projected), or one BatchGetItem that also brings the
+day's visitor secret when the container lacks it. Nothing is read at cold start; the domain registry is read by the
+first request and then every DOMAIN_CACHE_SECONDS. No write (but the day's first secret, once a day for the whole
+stack), and a deliberately small import graph: no Powertools event handler, no pydantic, no tracer
+(docs/benchmarks.md has the figures).
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, bare_host
+from shortlinks.domain import click_format as wire
 from shortlinks.domain.domains import ShortDomain
-from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
+from shortlinks.domain.errors import LinkNotFound, ShortlinksError
+from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query
-from shortlinks.domain.visitors import DailySecret, visitor_id
-from shortlinks.observability import MetricUnit, logger, metrics, write_click
-from shortlinks.storage import budget as store_budget
+from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
+from shortlinks.observability import logger, write_click
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.hosts import ShortDomains, registry_for
@@ -45,21 +50,23 @@ _MAX_LOGGED_USER_AGENT = 256
 
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
-repository.warm_up()
+repository.warm_up()  # the botocore client; nothing is read at cold start (docs/architecture.md, "Redirect")
+# The domain registry is read when a request first needs it (every request does), then every DOMAIN_CACHE_SECONDS.
 domains = ShortDomains(settings, registry_for(settings, repository))
-try:
-    with store_budget.limited(store_budget.COLD_START_SECONDS):  # within Lambda's init phase, whatever the store does
-        domains.load()
-except ShortlinksError as error:  # the store did not answer: the first request reads it again
-    logger.warning("domain registry not loaded at cold start", extra={"error": error.code})
-# The day's visitor-id secret: read now, then once when the day changes (never per request).
+# The day's visitor-id secret: it comes with the container's first link read of the day (one BatchGetItem).
 daily_secret = DailySecret(load=repository.visitor_secret, clock=time.monotonic)
-with store_budget.limited(store_budget.COLD_START_SECONDS):
-    if daily_secret.for_moment(utc_now()) is None:
-        logger.warning("visitor secret not loaded at cold start")
+# The hot-link cache (domain/hot_links.py): a viral link costs one read per container per REDIRECT_CACHE_SECONDS.
+targets = CachedTargets(
+    TargetsWithSecret(repository, daily_secret, now=lambda: utc_now()),
+    TargetCache(
+        ttl_seconds=settings.redirect_cache_seconds,
+        miss_ttl_seconds=settings.redirect_miss_cache_seconds,
+        max_entries=settings.redirect_cache_entries,
+    ),
+)
 
 
-@metrics.log_metrics
+# No EMF metric line: metric filters on the click records count redirects, misses, 410s and 503s (template.yaml).
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 @within_budget
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -69,6 +76,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     short_domain = None
     domain = bare_host(host)
     now = utc_now()
+    missed = False
     try:
         short_domain = domains.of_request(host)
         domain = short_domain.host if short_domain else domain
@@ -79,26 +87,22 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 raise LinkNotFound.for_code("/")
             target = Target(url=short_domain.root_url, forward_query=False)
         else:
-            target = resolve_target(repository, domain, code, now)
+            target = resolve_target(targets, domain, code, now)
     except LinkNotFound as error:
         if short_domain is not None and short_domain.not_found_url is not None and code:
             response = _redirect(302, short_domain.not_found_url, cacheable=False, short_domain=short_domain)
+            missed = True
         else:
             response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        metrics.add_metric(name="LinkMissed", unit=MetricUnit.Count, value=1)
-    except LinkGone as error:
+    except ShortlinksError as error:  # gone (410), or the store is unavailable (503: let nobody cache it)
+        if status_for(error) >= 500:
+            logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        metrics.add_metric(name="LinkGone", unit=MetricUnit.Count, value=1)
-    except ShortlinksError as error:  # the store is unavailable: say so, and let nobody cache it
-        logger.warning("redirect failed", extra={"code": code, "error": error.code})
-        response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
-        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
         response = _redirect(target.redirect_type, location, short_domain=short_domain)
-        metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
-    _record_click(event, method, code, domain, response["statusCode"], headers, now)
+    _record_click(event, method, code, domain, response["statusCode"], headers, now, missed=missed)
     if method == "HEAD":
         response["body"] = ""
     return response
@@ -156,9 +160,18 @@ def _transport_security(short_domain: ShortDomain | None) -> dict[str, str]:
 
 
 def _record_click(
-    event: dict[str, Any], method: str, code: str, domain: str, status: int, headers: dict[str, str], now: datetime
+    event: dict[str, Any],
+    method: str,
+    code: str,
+    domain: str,
+    status: int,
+    headers: dict[str, str],
+    now: datetime,
+    *,
+    missed: bool = False,
 ) -> None:
-    """One click record per redirect request: the raw material for click analytics (no IP address is kept).
+    """One click record per redirect request (domain/click_format.py): the raw material for click analytics and
+    the redirect's metrics (no IP address is kept).
 
     HEAD requests are recorded too, with their method, so analytics can tell link-preview bots from visits."""
     context = event.get("requestContext") or {}
@@ -168,14 +181,15 @@ def _record_click(
     write_click(
         str(context.get("requestId", "")),
         {
-            "method": method,
-            "code": code[:64],
-            "domain": domain,
-            "status": status,
-            "referrer_host": host_of(headers.get("referer", "")) or None,
-            "user_agent": user_agent[:_MAX_LOGGED_USER_AGENT] or None,
-            "country": headers.get("cloudfront-viewer-country"),
+            wire.METHOD: method,
+            wire.CODE: code[:64],
+            wire.DOMAIN: domain,
+            wire.STATUS: status,
+            wire.REFERRER_HOST: host_of(headers.get("referer", "")) or None,
+            wire.USER_AGENT: user_agent[:_MAX_LOGGED_USER_AGENT] or None,
+            wire.COUNTRY: headers.get("cloudfront-viewer-country"),
             # Unique visitors without an IP address: the id cannot be traced back once the day's secret is gone.
-            "visitor": visitor_id(secret, visitor_ip, user_agent, domain) if secret else None,
+            wire.VISITOR: visitor_id(secret, visitor_ip, user_agent, domain) if secret else None,
+            wire.MISS: 1 if missed else None,
         },
     )
