@@ -265,7 +265,7 @@ def test_a_redirect_is_exactly_one_eventually_consistent_projected_get_item(
             call.params["ExpressionAttributeNames"].get(p.strip(), p.strip())
             for p in call.params["ProjectionExpression"].split(",")
         }
-        assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state"}
+        assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state", "destination"}
 
 
 @pytest.mark.parametrize(

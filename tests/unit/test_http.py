@@ -34,6 +34,8 @@ EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
     errors.LinkDisabled: 410,
     errors.LinkDeleted: 410,
     errors.InvalidTags: 422,
+    errors.InvalidUtm: 422,
+    errors.TaggedUrlTooLong: 422,
     errors.InvalidCursor: 400,
     errors.EditConflict: 409,
     errors.VersionMismatch: 412,

@@ -35,6 +35,18 @@ class UrlTooLong(InvalidUrl):
         return cls(f"the URL is longer than {limit} characters")
 
 
+class TaggedUrlTooLong(UrlTooLong):
+    code = "tagged_url_too_long"
+
+    @classmethod
+    def over(cls, limit: int) -> TaggedUrlTooLong:
+        return cls(f"the URL with its UTM parameters is longer than {limit} characters; shorten the URL or the utm")
+
+
+class InvalidUtm(ShortlinksError):
+    code = "invalid_utm"
+
+
 class UrlHasCredentials(InvalidUrl):
     code = "url_has_credentials"
 

@@ -93,7 +93,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
         metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
-        location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
+        destination = target.destination
+        location = merge_query(destination, event.get("rawQueryString", "")) if target.forward_query else destination
         response = _redirect(target.redirect_type, location, short_domain=short_domain)
         metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))

@@ -16,7 +16,7 @@ from shortlinks.storage.models import LinkItem, bind
 from shortlinks.storage.secrets import DynamoVisitorSecrets
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
-TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
+TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state", "destination")
 
 
 def read_target(model: type[LinkItem], domain: str, code: str) -> Target | None:
@@ -38,6 +38,7 @@ def read_target(model: type[LinkItem], domain: str, code: str) -> Target | None:
         forward_query=bool(item["forward_query"]["BOOL"]),
         expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
         state=LinkState(item.get("state", {}).get("S", "active")),
+        tagged_url=item.get("destination", {}).get("S"),
     )
 
 
