@@ -109,7 +109,7 @@ def parse_body[M: BaseModel](event: dict[str, Any], model: type[M], max_bytes: i
         errors = exc.errors(include_url=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
             raise BadRequest.malformed_json(str(errors[0].get("ctx", {}).get("error", "syntax error"))) from None
-        if any(e["type"] == "model_type" for e in errors):
+        if any(e["type"] == "model_type" and not e["loc"] for e in errors):  # the body itself; a field is a 422
             raise BadRequest.not_an_object() from None
         raise invalid_fields(exc) from None
 
