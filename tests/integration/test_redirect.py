@@ -306,6 +306,7 @@ def test_each_redirect_logs_one_structured_click(
         "referrer_host": "news.example.com",
         "user_agent": event["headers"]["user-agent"],
         "country": "GB",
+        "source": "link",
     }
     assert event["headers"]["x-forwarded-for"] not in json.dumps(click)
     assert event["requestContext"]["http"]["sourceIp"] not in json.dumps(click)

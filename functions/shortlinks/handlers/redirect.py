@@ -17,7 +17,7 @@ from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
-from shortlinks.domain.urls import host_of, merge_query
+from shortlinks.domain.urls import host_of, merge_query, without_qr_marker
 from shortlinks.domain.visitors import DailySecret, visitor_id
 from shortlinks.observability import MetricUnit, logger, metrics, write_click
 from shortlinks.storage import budget as store_budget
@@ -68,6 +68,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     short_domain = None
     domain = bare_host(host)
     now = utc_now()
+    # A QR code's scan carries a marker (domain/urls.py QR_MARKER): counted as such, never forwarded.
+    raw_query, scanned = without_qr_marker(str(event.get("rawQueryString", "")))
     try:
         short_domain = domains.of_request(host)
         domain = short_domain.host if short_domain else domain
@@ -94,11 +96,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
     else:
         destination = target.destination
-        location = merge_query(destination, event.get("rawQueryString", "")) if target.forward_query else destination
+        location = merge_query(destination, raw_query) if target.forward_query else destination
         response = _redirect(target.redirect_type, location, short_domain=short_domain)
         metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
-    _record_click(event, method, code, domain, response["statusCode"], headers, now)
+    _record_click(event, method, code, domain, response["statusCode"], headers, now, scanned=scanned)
     if method == "HEAD":
         response["body"] = ""
     return response
@@ -156,7 +158,15 @@ def _transport_security(short_domain: ShortDomain | None) -> dict[str, str]:
 
 
 def _record_click(
-    event: dict[str, Any], method: str, code: str, domain: str, status: int, headers: dict[str, str], now: datetime
+    event: dict[str, Any],
+    method: str,
+    code: str,
+    domain: str,
+    status: int,
+    headers: dict[str, str],
+    now: datetime,
+    *,
+    scanned: bool,
 ) -> None:
     """One click record per redirect request: the raw material for click analytics (no IP address is kept).
 
@@ -177,5 +187,6 @@ def _record_click(
             "country": headers.get("cloudfront-viewer-country"),
             # Unique visitors without an IP address: the id cannot be traced back once the day's secret is gone.
             "visitor": visitor_id(secret, source_ip, user_agent, domain) if secret else None,
+            "source": "qr" if scanned else "link",  # a QR code's scan, or any other request
         },
     )
