@@ -67,6 +67,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "ShortLinksOnCustomDomain": False,
         "ExpandsThirdParty": True,
         "CapsExpandConcurrency": True,
+        "CapsQrConcurrency": True,
         "CapsAnalyticsConcurrency": True,
         "HasAlarmEmail": False,
         "CapsCreateConcurrency": True,
@@ -187,9 +188,10 @@ def test_the_validated_variant_is_the_template_with_the_example_values_as_defaul
 
     assert written["Globals"]["Function"].pop("CodeUri") == str(ROOT / "functions")
     expected["Globals"]["Function"].pop("CodeUri")
-    layer, expected_layer = (t["Resources"]["AnalyticsDependencies"]["Properties"] for t in (written, expected))
-    assert layer.pop("ContentUri") == str(ROOT / "layers" / "analytics")
-    expected_layer.pop("ContentUri")
+    for name, folder in (("AnalyticsDependencies", "analytics"), ("QrDependencies", "qr")):
+        layer, expected_layer = (t["Resources"][name]["Properties"] for t in (written, expected))
+        assert layer.pop("ContentUri") == str(ROOT / "layers" / folder)
+        expected_layer.pop("ContentUri")
     assert written == expected
     conditions = condition_values(written, parameter_values(written))
     # Every optional part is on, but the environment: dev and prod differ only in the redirect's deployment type
@@ -213,6 +215,7 @@ def test_sam_generates_the_stage_the_api_mapping_depends_on(tmp_path: Path, monk
     variant = with_defaults(load_template(), CUSTOM_DOMAIN_PARAMETERS)
     variant["Globals"]["Function"]["CodeUri"] = "s3://bucket/code.zip"  # offline: no local code to package
     variant["Resources"]["AnalyticsDependencies"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    variant["Resources"]["QrDependencies"]["Properties"]["ContentUri"] = "s3://bucket/qr-layer.zip"
     resources: dict[str, Any] = transform(variant, {}, NoManagedPolicies())["Resources"]
 
     stage = resources[resources["CustomDomainApiMapping"]["DependsOn"]]

@@ -29,10 +29,14 @@ class JsonResponse:
     status: int
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    base64_encoded: bool = False  # ``body`` is base64 of binary content (an image), with its own Content-Type
 
     def to_lambda(self) -> dict[str, Any]:
         """The HTTP API (payload 2.0) response dict."""
-        return {"statusCode": self.status, "headers": _API_HEADERS | self.headers, "body": self.body}
+        response = {"statusCode": self.status, "headers": _API_HEADERS | self.headers, "body": self.body}
+        if self.base64_encoded:
+            response["isBase64Encoded"] = True
+        return response
 
 
 Route = Callable[[dict[str, Any]], JsonResponse]
