@@ -22,6 +22,7 @@ from tests.integration.harness import (
     REGION,
     SHORT_BASE_URL,
     TABLE_NAME,
+    CapturedLogs,
     HttpResponse,
     LambdaFunction,
     LinkStore,
@@ -242,6 +243,27 @@ def test_an_image_over_2048_pixels_is_refused(qr: LambdaFunction, store: LinkSto
     response = ask(qr, {"size": "40", "margin": "16"})
 
     assert (response.status, response.json()["error"]["code"]) == (422, "qr_too_large")
+
+
+# --- the scan, at the redirect ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("forward_query", [True, False])
+def test_a_scan_is_recorded_as_such_and_the_marker_never_reaches_the_destination(
+    redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs, forward_query: bool
+) -> None:
+    # GIVEN a link, whether it forwards the visitor's query or not
+    store.add(CODE, "https://example.org/menu?table=4", forward_query=forward_query)
+
+    # WHEN a phone follows the URL its QR code holds, with a parameter of its own after the marker
+    response = redirect(load_event("redirect", path_parameters={"code": CODE}, query=f"{QR_MARKER}&lang=fr"))
+
+    # THEN the destination gets the visitor's parameter (when it forwards) and never the marker
+    expected = "https://example.org/menu?table=4&lang=fr" if forward_query else "https://example.org/menu?table=4"
+    assert response.headers["location"] == expected
+    # AND the click record says it was a scan
+    [click] = logs.clicks()
+    assert click["source"] == "qr"
 
 
 # --- least privilege, and a cold start of its own -----------------------------------------------------------------

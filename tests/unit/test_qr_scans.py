@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shortlinks.domain.clicks import add_to_rollup, classify, parse_click
+from shortlinks.domain.errors import QrTooLarge
+from shortlinks.domain.qr import MAX_IMAGE_SIDE, image_side, scan_url
 from shortlinks.domain.rollups import BucketKey, Granularity, Rollup, Scope
 from shortlinks.domain.urls import QR_MARKER, merge_query, without_qr_marker
 from tests.unit.test_clicks import DAY, line
@@ -57,3 +59,26 @@ def test_each_click_counts_in_the_sources_breakdown_of_its_links_day(source: str
 def test_a_source_that_is_not_a_short_string_makes_the_line_no_click_record() -> None:
     assert parse_click(line(source=7)) is None
     assert parse_click(line(source="q" * 17)) is None
+
+
+# --- what a code holds, and how large its image may be ------------------------------------------------------------
+
+
+def test_a_code_holds_the_short_url_with_the_marker() -> None:
+    assert scan_url("https://sho.rt/AbC1234") == "https://sho.rt/AbC1234?_sl=qr"
+    assert without_qr_marker(scan_url("https://sho.rt/AbC1234").partition("?")[2]) == ("", True)
+
+
+@pytest.mark.parametrize(
+    ("modules", "scale", "margin", "side"), [(29, 8, 4, 296), (21, 1, 0, 21), (29, 32, 3, 1120), (41, 40, 4, 1960)]
+)
+def test_the_image_side_is_modules_and_quiet_zone_times_the_scale(
+    modules: int, scale: int, margin: int, side: int
+) -> None:
+    assert image_side(modules, scale, margin) == side
+
+
+def test_an_image_wider_than_the_limit_is_refused() -> None:
+    assert image_side(2048, 1, 0) == MAX_IMAGE_SIDE
+    with pytest.raises(QrTooLarge):
+        image_side(2047, 1, 1)
