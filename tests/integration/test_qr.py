@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 from datetime import timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,7 +16,6 @@ from local.template import ROOT, resolve_environment, routes
 from shortlinks.domain.links import LinkState, utc_now
 from shortlinks.domain.urls import QR_MARKER
 from tests.events import load_event
-from tests.integration.conftest import ColdStart
 from tests.integration.harness import (
     REGION,
     SHORT_BASE_URL,
@@ -32,21 +30,11 @@ from tests.integration.harness import (
 from tests.qr_decoding import decode, png_image
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+    pass
 
 CODE = "AbC1234"
 SCAN_URL = f"{SHORT_BASE_URL}/{CODE}?{QR_MARKER}"
 MODULES = 29  # the side of a version 3 code: SCAN_URL's 29 bytes at level M
-
-
-@pytest.fixture(scope="module")
-def qr_module(start_function: ColdStart) -> ModuleType:
-    return start_function("QrFunction")
-
-
-@pytest.fixture
-def qr(qr_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunction:
-    return LambdaFunction(qr_module, lambda_context)
 
 
 def ask(
