@@ -36,6 +36,7 @@ EXPECTED_STATUS: dict[type[ShortlinksError], int] = {
     errors.InvalidTags: 422,
     errors.InvalidUtm: 422,
     errors.TaggedUrlTooLong: 422,
+    errors.QrTooLarge: 422,
     errors.InvalidCursor: 400,
     errors.EditConflict: 409,
     errors.VersionMismatch: 412,
