@@ -87,6 +87,7 @@ ROUTES = [
     Route("history", "GET /v1/links/{code}/history", lambda d: Call("GET", f"/v1/links/{d.link_code}/history"), 200),
     Route("stats", "GET /v1/links/{code}/stats", lambda d: Call("GET", f"/v1/links/{d.link_code}/stats"), 200),
     Route("overview", "GET /v1/stats", lambda d: Call("GET", "/v1/stats"), 200),
+    Route("qr", "GET /v1/links/{code}/qr", lambda d: Call("GET", f"/v1/links/{d.link_code}/qr", key=""), 200),
     Route("keys_list", "GET /v1/keys", lambda d: Call("GET", "/v1/keys"), 200),
     Route(
         "keys_create",

@@ -80,6 +80,16 @@ def authorizer_module(start_function: ColdStart) -> ModuleType:
 
 
 @pytest.fixture(scope="module")
+def qr_module(start_function: ColdStart) -> ModuleType:
+    return start_function("QrFunction")
+
+
+@pytest.fixture
+def qr(qr_module: ModuleType, lambda_context: LambdaContext) -> LambdaFunction:
+    return LambdaFunction(qr_module, lambda_context)
+
+
+@pytest.fixture(scope="module")
 def keys_module(start_function: ColdStart) -> ModuleType:
     return start_function("KeysFunction")
 

@@ -58,6 +58,8 @@ def test_the_fixture_event_creates_a_link_with_a_generated_code(create: LambdaFu
         "domain": "sho.rt",
         "short_url": f"{SHORT_BASE_URL}/{code}",
         "url": URL,
+        "utm": None,
+        "destination": URL,
         "title": "Mental health resources for artists",
         "tags": [],
         "redirect_type": 302,

@@ -86,6 +86,8 @@ def test_the_owner_or_an_admin_sees_every_field(
         "domain": "sho.rt",
         "short_url": "https://sho.rt/AbC1234",
         "url": DESTINATION,
+        "utm": None,
+        "destination": DESTINATION,
         "title": "Resources",
         "tags": ["artists", "spring-sale"],
         "redirect_type": 301,

@@ -103,6 +103,7 @@ def seed_fixture_week(rollups: DynamoRollupStore) -> None:
                 "devices": Counter({"mobile": 6, "desktop": 2}),
                 "browsers": Counter({"Mobile Safari": 5, "Chrome": 3}),
                 "os": Counter({"iOS": 5, "Windows": 3}),
+                "sources": Counter({"link": 5, "qr": 3}),
             },
             visitors=set(VISITORS),
         )
@@ -153,6 +154,7 @@ def test_the_fixture_shows_the_owner_its_links_week(
         "devices": [{"value": "mobile", "clicks": 6}, {"value": "desktop", "clicks": 2}],
         "browsers": [{"value": "Mobile Safari", "clicks": 5}, {"value": "Chrome", "clicks": 3}],
         "os": [{"value": "iOS", "clicks": 5}, {"value": "Windows", "clicks": 3}],
+        "sources": [{"value": "link", "clicks": 5}, {"value": "qr", "clicks": 3}],
     }
 
 

@@ -124,6 +124,8 @@ def test_the_get_fixture_shows_the_member_its_link_with_an_etag(links: LambdaFun
         "domain": "sho.rt",
         "short_url": f"{SHORT_BASE_URL}/{CODE}",
         "url": DESTINATION,
+        "utm": None,
+        "destination": DESTINATION,
         "title": "Resources",
         "tags": ["artists"],
         "redirect_type": 302,
@@ -627,6 +629,7 @@ def test_every_field_can_be_changed(links: LambdaFunction, store: LinkStore) -> 
         "redirect_type": 308,
         "forward_query": False,
         "disabled": True,
+        "utm": {"source": "news letter", "campaign": "spring"},
     }
 
     changed = patch(links, body).json()
@@ -636,6 +639,8 @@ def test_every_field_can_be_changed(links: LambdaFunction, store: LinkStore) -> 
         "domain": "sho.rt",
         "short_url": f"{SHORT_BASE_URL}/{CODE}",
         "url": NEW_DESTINATION,
+        "utm": {"source": "news letter", "medium": None, "campaign": "spring", "term": None, "content": None},
+        "destination": f"{NEW_DESTINATION}?utm_source=news%20letter&utm_campaign=spring",
         "title": "New",
         "tags": ["a", "b"],
         "redirect_type": 308,

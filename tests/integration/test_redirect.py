@@ -258,7 +258,7 @@ def assert_one_projected_eventually_consistent_get_item(call: Any, code: str) ->
         call.params["ExpressionAttributeNames"].get(p.strip(), p.strip())
         for p in call.params["ProjectionExpression"].split(",")
     }
-    assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state"}
+    assert projected == {"url", "redirect_type", "forward_query", "expires_at", "state", "destination"}
 
 
 @pytest.mark.parametrize("code", ["AbC1234", "Nope123", "old1234", "gone123"])
@@ -373,6 +373,7 @@ def test_each_redirect_logs_one_structured_click(
         "referrer_host": "news.example.com",
         "user_agent": event["headers"]["user-agent"],
         "country": "GB",
+        "source": "link",
     }
     [line] = logs.click_lines()
     assert event["headers"]["x-forwarded-for"] not in line

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
-from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target, utc_now
+from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target, Utm, utc_now
 from shortlinks.domain.repository import LinkPage, LinkQuery
 
 if TYPE_CHECKING:
@@ -93,12 +93,12 @@ class FakeRepository:
         more = len(matching) > query.limit
         return LinkPage(page, _encode_cursor(f"{listing}@{query.domain or ''}", _position(page[-1])) if more else None)
 
-    def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
+    def find_by_url(self, owner: str, domain: str, url: str, utm: Utm | None = None) -> list[Link]:
         self.calls.append(("find_by_url", domain, url))
         found = [
             link
             for link in self._links.values()
-            if link.owner == owner and link.domain == domain and link.target.url == url
+            if link.owner == owner and link.domain == domain and link.target.url == url and link.utm == utm
         ]
         return sorted(found, key=_position, reverse=True)
 

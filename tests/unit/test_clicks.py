@@ -389,6 +389,7 @@ def test_the_links_day_holds_the_breakdowns_and_the_visitor() -> None:
         "devices": {"mobile": 1},
         "browsers": {"Mobile Safari": 1},
         "os": {"iOS": 1},
+        "sources": {"link": 1},
     }
     assert day.visitors == {VISITOR}
     assert not rollup.buckets[key(LINK, Granularity.HOUR, HOUR)].breakdowns  # hours count, nothing more

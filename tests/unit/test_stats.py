@@ -473,7 +473,7 @@ def test_the_json_answer_has_the_issues_fields_in_its_order() -> None:
 
     assert list(body) == [
         "code", "domain", "from", "to", "granularity", "totals", "series",
-        "referrers", "countries", "devices", "browsers", "os",
+        "referrers", "countries", "devices", "browsers", "os", "sources",
     ]  # fmt: skip
     assert body["from"] == "2026-12-01T00:00:00Z"
     assert body["to"] == "2026-12-02T00:00:00Z"

@@ -15,9 +15,10 @@ KEY_AUTHORIZER = Authorizer(
 )
 
 
-def test_every_route_but_the_redirects_and_the_documentation_runs_the_key_authorizer() -> None:
+def test_every_route_but_the_redirects_the_documentation_and_qr_codes_runs_the_key_authorizer() -> None:
     by_route = {f"{route.method} {route.path}": route.authorizer for route in routes()}
 
+    assert by_route.pop("GET /v1/links/{code}/qr") is None  # public, as a short URL is: no key, no authorizer run
     assert by_route.pop("GET /{code}") is None
     assert by_route.pop("HEAD /{code}") is None
     assert by_route.pop("GET /") is None  # a short domain's root: its homepage, or 404

@@ -68,6 +68,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "ShortLinksOnCustomDomain": False,
         "ExpandsThirdParty": True,
         "CapsExpandConcurrency": True,
+        "CapsQrConcurrency": True,
         "CapsAnalyticsConcurrency": True,
         "HasAlarmEmail": False,
         "CapsCreateConcurrency": True,

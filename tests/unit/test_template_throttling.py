@@ -23,6 +23,7 @@ RESERVATIONS = {
     "DocsFunction": "DocsReservedConcurrency",
     "ExpandFunction": "ExpandReservedConcurrency",
     "AnalyticsFunction": "AnalyticsReservedConcurrency",
+    "QrFunction": "QrReservedConcurrency",
 }
 UNRESERVED_MINIMUM = 100  # what Lambda keeps unreserved in every account
 

@@ -27,6 +27,7 @@ USER_AGENT = "ua"  # only when it had a User-Agent
 COUNTRY = "cc"  # CloudFront-Viewer-Country, only when present
 VISITOR = "v"  # only when the redirect held the day's secret
 MISS = "miss"  # 1 on a redirect to a domain's not_found_url (an unknown code answered with a 302)
+SOURCE = "src"  # "qr" for a QR code's scan (its marker taken out of the query); absent for any other request
 
 # Format 1's names for the same fields (read, never written).
 FORMAT_1_NAMES = {
@@ -41,4 +42,5 @@ FORMAT_1_NAMES = {
     COUNTRY: "country",
     VISITOR: "visitor",
     MISS: "miss",
+    SOURCE: "source",
 }

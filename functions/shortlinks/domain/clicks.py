@@ -44,11 +44,16 @@ MAX_METHOD_LENGTH = 16
 MAX_USER_AGENT_LENGTH = 512
 MAX_REFERRER_LENGTH = 253  # a host name, as the redirect records it
 MAX_COUNTRY_LENGTH = 64  # the header as it came; anything but two letters is ``unknown``
+MAX_SOURCE_LENGTH = 16
 _LATEST_TIMESTAMP = 253402300799.0  # 9999-12-31T23:59:59Z
 _VISITOR = re.compile(r"[0-9a-f]{16}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 DIRECT = "(direct)"
+# Where a click came from (the "sources" breakdown): a QR code's scan, or any other request (records written before
+# the redirect named a source were not scans).
+QR_SOURCE = "qr"
+LINK_SOURCE = "link"
 UNKNOWN = "unknown"
 MISS_STATUSES = frozenset({404, 410})
 
@@ -112,6 +117,7 @@ class ClickRecord:
     user_agent: str | None
     country: str | None  # CloudFront-Viewer-Country as it came
     visitor: str | None = None  # 16 hex characters; None when the redirect had no daily secret
+    source: str | None = None  # "qr" for a QR code's scan
 
     @property
     def at(self) -> datetime:
@@ -133,6 +139,7 @@ class ClassifiedClick:
     referrer: str = ""
     country: str = ""
     visitor: str | None = None  # humans only
+    source: str = ""
 
     @property
     def link(self) -> Scope:
@@ -180,6 +187,7 @@ def parse_click(message: str) -> ClickRecord | None:
             user_agent=_optional(data, name[wire.USER_AGENT], MAX_USER_AGENT_LENGTH),
             country=_optional(data, name[wire.COUNTRY], MAX_COUNTRY_LENGTH),
             visitor=_visitor(data.get(name[wire.VISITOR])),
+            source=_optional(data, name[wire.SOURCE], MAX_SOURCE_LENGTH),
         )
     except _NotAClick:
         return None
@@ -214,6 +222,7 @@ def classify(record: ClickRecord) -> ClassifiedClick:
         referrer=(record.referrer_host or "").strip().lower().rstrip(".") or DIRECT,
         country=record.country.upper() if record.country and _COUNTRY.fullmatch(record.country) else UNKNOWN,
         visitor=record.visitor if kind is ClickKind.HUMAN else None,
+        source=QR_SOURCE if record.source == QR_SOURCE else LINK_SOURCE,
     )
 
 
@@ -250,6 +259,7 @@ def add_to_rollup(rollup: Rollup, click: ClassifiedClick, owner: str | None) -> 
         ("devices", click.device),
         ("browsers", click.browser),
         ("os", click.os),
+        ("sources", click.source),
     ):
         link_day.breakdowns.setdefault(breakdown, Counter())[value] += 1
     if click.visitor is not None:

@@ -35,6 +35,26 @@ class UrlTooLong(InvalidUrl):
         return cls(f"the URL is longer than {limit} characters")
 
 
+class TaggedUrlTooLong(UrlTooLong):
+    code = "tagged_url_too_long"
+
+    @classmethod
+    def over(cls, limit: int) -> TaggedUrlTooLong:
+        return cls(f"the URL with its UTM parameters is longer than {limit} characters; shorten the URL or the utm")
+
+
+class QrTooLarge(ShortlinksError):
+    code = "qr_too_large"
+
+    @classmethod
+    def over(cls, side: int, limit: int) -> QrTooLarge:
+        return cls(f"the image would be {side} pixels wide, over {limit}; ask for a smaller size or margin")
+
+
+class InvalidUtm(ShortlinksError):
+    code = "invalid_utm"
+
+
 class UrlHasCredentials(InvalidUrl):
     code = "url_has_credentials"
 

@@ -15,6 +15,8 @@ PERMANENT_REDIRECT_TYPES = frozenset({301, 308})
 MAX_TITLE_LENGTH = 200
 MAX_TAGS = 20
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+# The UTM fields a link may carry, in the order their ``utm_*`` parameters are added to the destination.
+UTM_FIELDS = ("source", "medium", "campaign", "term", "content")
 
 
 class LinkState(StrEnum):
@@ -35,14 +37,39 @@ class LinkStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Utm:
+    """A link's UTM tagging (each field 1-100 characters, or absent); domain/utm.py merges it into the URL."""
+
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    term: str | None = None
+    content: str | None = None
+
+    def parameters(self) -> list[tuple[str, str]]:
+        """``(utm_<field>, value)`` for each field given, in ``UTM_FIELDS`` order."""
+        given = ((name, getattr(self, name)) for name in UTM_FIELDS)
+        return [(f"utm_{name}", value) for name, value in given if value is not None]
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
-    """What a redirect needs to know, and nothing more (the redirect path reads only these attributes)."""
+    """What a redirect needs to know, and nothing more (the redirect path reads only these attributes).
+
+    ``url`` is the destination as its owner gave it; ``tagged_url`` is that URL with the link's UTM parameters
+    merged in, computed when the link is written (``None`` without tagging), so a redirect only reads it."""
 
     url: str
     redirect_type: int = DEFAULT_REDIRECT_TYPE
     forward_query: bool = True
     expires_at: datetime | None = None
     state: LinkState = LinkState.ACTIVE
+    tagged_url: str | None = None
+
+    @property
+    def destination(self) -> str:
+        """Where visitors land: the tagged URL, or the URL when the link has no UTM tagging."""
+        return self.tagged_url or self.url
 
     def status(self, now: datetime) -> LinkStatus:
         if self.state is LinkState.DELETED:
@@ -78,6 +105,7 @@ class Link:
     tags: tuple[str, ...] = ()
     version: int = 1
     updated_at: datetime | None = None
+    utm: Utm | None = None
 
     def status(self, now: datetime) -> LinkStatus:
         return self.target.status(now)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target
+from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target, Utm
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +49,8 @@ class LinkRepository(Protocol):
     def find(self, query: LinkQuery) -> LinkPage:
         """A page of links, newest first; ``InvalidCursor`` for a cursor this listing did not issue."""
 
-    def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
-        """The owner's links on ``domain`` to exactly ``url`` (normalised), newest first."""
+    def find_by_url(self, owner: str, domain: str, url: str, utm: Utm | None = None) -> list[Link]:
+        """The owner's links on ``domain`` to exactly ``url`` (normalised) with exactly ``utm``, newest first."""
 
 
 class RateLimiter(Protocol):

@@ -8,7 +8,8 @@ A ``Rollup`` is the increments one batch of click records makes, keyed by ``Buck
   domain's also ``misses``).
 
 Counters: ``human``, ``bots``, ``previews``, ``misses``. Breakdowns (day buckets of a link): referrer host,
-country, device type, browser and OS, each value counted in clicks (human + bot). Visitors: the ids of human
+country, device type, browser, OS and source (``qr``: a QR code's scan, ``link``: any other), each value counted in
+clicks (human + bot). Visitors: the ids of human
 clicks' visitors (a day's unique visitors are how many distinct ids it holds).
 """
 
@@ -73,7 +74,7 @@ class BucketKey:
         return moment.strftime("%Y-%m-%d")
 
 
-BREAKDOWNS = ("referrers", "countries", "devices", "browsers", "os")
+BREAKDOWNS = ("referrers", "countries", "devices", "browsers", "os", "sources")
 
 
 @dataclass(slots=True)

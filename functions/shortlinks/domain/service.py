@@ -28,11 +28,13 @@ from shortlinks.domain.links import (
     LinkState,
     LinkStatus,
     Target,
+    Utm,
     check_tags,
 )
 from shortlinks.domain.repository import LinkPage, LinkQuery, LinkRepository
 from shortlinks.domain.resolve import resolve_link, resolve_target
 from shortlinks.domain.urls import normalise_destination
+from shortlinks.domain.utm import check_utm, tagged_destination
 
 MAX_GENERATION_ATTEMPTS = 5
 MAX_EXPIRY = timedelta(days=365 * 100)
@@ -50,6 +52,7 @@ class NewLink:
     title: str | None = None
     tags: tuple[str, ...] = ()
     reuse: bool = False
+    utm: Utm | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ class LinkChanges:
     redirect_type: int | None = None
     forward_query: bool | None = None
     disabled: bool | None = None
+    utm: Utm | None = None  # replaces the tagging whole
+    clear_utm: bool = False  # ``utm: null``: no tagging any more
 
 
 def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
@@ -102,8 +107,10 @@ def create_link(
     _check_expiry(request.expires_at, now)
     tags = check_tags(request.tags)
     alias = check_alias(request.alias) if request.alias is not None else None
+    utm = check_utm(request.utm)
+    tagged_url = tagged_destination(url, utm, own_hosts=own_hosts)
     if request.reuse and owner is not None and alias is None:
-        for existing in repository.find_by_url(owner, domain, url):
+        for existing in repository.find_by_url(owner, domain, url, utm):
             if existing.status(now) is LinkStatus.ACTIVE:
                 return existing
     if admit is not None:
@@ -113,11 +120,19 @@ def create_link(
         redirect_type=request.redirect_type,
         forward_query=request.forward_query,
         expires_at=request.expires_at,
+        tagged_url=tagged_url,
     )
 
     def link_with(code: str) -> Link:
         return Link(
-            domain=domain, code=code, target=target, created_at=now, title=request.title, owner=owner, tags=tags
+            domain=domain,
+            code=code,
+            target=target,
+            created_at=now,
+            title=request.title,
+            owner=owner,
+            tags=tags,
+            utm=utm,
         )
 
     if alias is not None:
@@ -160,6 +175,9 @@ def update_link(
 ) -> Link:
     """Apply ``changes`` with optimistic concurrency; a destination change is recorded in the history.
 
+    The destination is where visitors land: a new ``url`` or new UTM tagging that changes it is a destination
+    change (the history holds the tagged URLs, before and after).
+
     ``expected_version`` (from ``If-Match``) must match the stored version; without it, the version read here
     is expected, so two concurrent edits cannot both win: the loser gets ``EditConflict``.
     """
@@ -173,11 +191,12 @@ def update_link(
         return link  # nothing asked to change: no write, no new version
     target = link.target
     history = None
-    if changes.url is not None:
-        url = normalise_destination(changes.url, own_hosts=own_hosts)
-        if url != target.url:
-            history = HistoryEntry(now, principal.key_id, target.url, url, link.version + 1)
-            target = replace(target, url=url)
+    utm = None if changes.clear_utm else check_utm(changes.utm) if changes.utm is not None else link.utm
+    if changes.url is not None or utm != link.utm:
+        url = normalise_destination(changes.url, own_hosts=own_hosts) if changes.url is not None else target.url
+        target = replace(target, url=url, tagged_url=tagged_destination(url, utm, own_hosts=own_hosts))
+        if target.destination != link.target.destination:
+            history = HistoryEntry(now, principal.key_id, link.target.destination, target.destination, link.version + 1)
     if changes.clear_expiry:
         target = replace(target, expires_at=None)
     elif changes.expires_at is not None:
@@ -193,7 +212,7 @@ def update_link(
         target = replace(target, state=LinkState.DISABLED if changes.disabled else LinkState.ACTIVE)
     title = None if changes.clear_title else changes.title if changes.title is not None else link.title
     tags = check_tags(changes.tags) if changes.tags is not None else link.tags
-    updated = replace(link, target=target, title=title, tags=tags, version=link.version + 1, updated_at=now)
+    updated = replace(link, target=target, title=title, tags=tags, utm=utm, version=link.version + 1, updated_at=now)
     repository.replace(updated, link.version, history)
     return updated
 

@@ -250,6 +250,21 @@ def host_of(url: str) -> str:
         return ""
 
 
+# What a QR code's short URL carries (``https://sho.rt/AbC1234?_sl=qr``) so the redirect can tell a scan from a
+# click. The redirect takes it out of the query before anything is forwarded: it never reaches a destination.
+QR_MARKER = "_sl=qr"
+
+
+def without_qr_marker(raw_query: str) -> tuple[str, bool]:
+    """``raw_query`` without the ``QR_MARKER`` pair (wherever it is, however often), and whether it was there.
+    The other pairs keep their order and spelling."""
+    if QR_MARKER not in raw_query:
+        return raw_query, False
+    pairs = raw_query.split("&")
+    kept = [pair for pair in pairs if pair != QR_MARKER]
+    return "&".join(kept), len(kept) != len(pairs)
+
+
 def merge_query(destination: str, raw_query: str) -> str:
     """Forward a request's query string onto ``destination``.
 

@@ -143,7 +143,7 @@ def _our_hop(url: str, request_host: str) -> OurHop | None:
         return OurHop(404, None)
     except LinkGone:
         return OurHop(410, None)
-    return OurHop(target.redirect_type, target.url)
+    return OurHop(target.redirect_type, target.destination)
 
 
 def _expand_elsewhere(event: dict[str, Any], principal: Principal | None, url: str, url_host: str) -> JsonResponse:

@@ -23,7 +23,7 @@ from shortlinks.domain.errors import LinkNotFound, ShortlinksError
 from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
-from shortlinks.domain.urls import host_of, merge_query
+from shortlinks.domain.urls import host_of, merge_query, without_qr_marker
 from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
 from shortlinks.observability import logger, write_click
 from shortlinks.storage.budget import within_budget
@@ -77,6 +77,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     domain = bare_host(host)
     now = utc_now()
     missed = False
+    # A QR code's scan carries a marker (domain/urls.py QR_MARKER): counted as such, never forwarded.
+    raw_query, scanned = without_qr_marker(str(event.get("rawQueryString", "")))
     try:
         short_domain = domains.of_request(host)
         domain = short_domain.host if short_domain else domain
@@ -99,10 +101,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.warning("redirect failed", extra={"code": code, "error": error.code})
         response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
     else:
-        location = merge_query(target.url, event.get("rawQueryString", "")) if target.forward_query else target.url
+        destination = target.destination
+        location = merge_query(destination, raw_query) if target.forward_query else destination
         response = _redirect(target.redirect_type, location, short_domain=short_domain)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET"))
-    _record_click(event, method, code, domain, response["statusCode"], headers, now, missed=missed)
+    _record_click(event, method, code, domain, response["statusCode"], headers, now, missed=missed, scanned=scanned)
     if method == "HEAD":
         response["body"] = ""
     return response
@@ -169,6 +172,7 @@ def _record_click(
     now: datetime,
     *,
     missed: bool = False,
+    scanned: bool = False,
 ) -> None:
     """One click record per redirect request (domain/click_format.py): the raw material for click analytics and
     the redirect's metrics (no IP address is kept).
@@ -191,5 +195,6 @@ def _record_click(
             # Unique visitors without an IP address: the id cannot be traced back once the day's secret is gone.
             wire.VISITOR: visitor_id(secret, visitor_ip, user_agent, domain) if secret else None,
             wire.MISS: 1 if missed else None,
+            wire.SOURCE: "qr" if scanned else None,  # a QR code's scan; any other request is a link's
         },
     )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shortlinks.domain.links import HistoryEntry, Link
 from shortlinks.domain.service import LinkChanges
-from shortlinks.schemas.links import LinkResponse, RedirectType, Rfc3339, Tags, Title, Url, iso
+from shortlinks.schemas.links import LinkResponse, RedirectType, Rfc3339, Tags, Title, Url, UtmFields, iso
 
 
 class UpdateLinkRequest(BaseModel):
@@ -24,6 +24,7 @@ class UpdateLinkRequest(BaseModel):
     redirect_type: RedirectType | None = None
     forward_query: bool | None = None
     disabled: bool | None = None
+    utm: UtmFields | None = None  # an object replaces the tagging whole; null removes it
 
     def to_changes(self) -> LinkChanges:
         given = self.model_fields_set
@@ -37,6 +38,8 @@ class UpdateLinkRequest(BaseModel):
             redirect_type=self.redirect_type,
             forward_query=self.forward_query,
             disabled=self.disabled,
+            utm=self.utm.to_utm() if self.utm is not None else None,
+            clear_utm="utm" in given and self.utm is None,
         )
 
 

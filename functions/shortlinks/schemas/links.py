@@ -8,8 +8,9 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus
+from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus, Utm
 from shortlinks.domain.service import NewLink
+from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH
 
 # Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
 # tag syntax) with more specific error codes.
@@ -35,6 +36,32 @@ def _rfc3339_text(value: object) -> object:
 
 
 Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+_UtmValue = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_UTM_VALUE_LENGTH, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
+]
+
+
+class UtmFields(BaseModel):
+    """``utm``: the UTM parameters merged into the destination (each optional, 1-100 characters)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    source: _UtmValue | None = None
+    medium: _UtmValue | None = None
+    campaign: _UtmValue | None = None
+    term: _UtmValue | None = None
+    content: _UtmValue | None = None
+
+    def to_utm(self) -> Utm:
+        return Utm(**self.model_dump())
+
+    @classmethod
+    def of(cls, utm: Utm | None) -> UtmFields | None:
+        if utm is None:
+            return None
+        return cls(source=utm.source, medium=utm.medium, campaign=utm.campaign, term=utm.term, content=utm.content)
+
+
 MAX_BULK_ITEMS = 100
 
 
@@ -52,6 +79,7 @@ class CreateLinkRequest(BaseModel):
     tags: Tags = Field(default_factory=list)
     reuse: bool = False
     domain: Annotated[str, StringConstraints(max_length=253)] | None = None
+    utm: UtmFields | None = None
 
     def to_new_link(self) -> NewLink:
         return NewLink(
@@ -63,6 +91,7 @@ class CreateLinkRequest(BaseModel):
             title=self.title or None,
             tags=tuple(self.tags),
             reuse=self.reuse,
+            utm=self.utm.to_utm() if self.utm is not None else None,
         )
 
 
@@ -80,7 +109,9 @@ class LinkResponse(BaseModel):
     code: str
     domain: str
     short_url: str
-    url: str
+    url: str  # as the owner gave it
+    utm: UtmFields | None
+    destination: str  # where visitors land: url with the utm parameters merged in (url without utm)
     title: str | None
     tags: list[str]
     redirect_type: int
@@ -99,6 +130,8 @@ class LinkResponse(BaseModel):
             domain=link.domain,
             short_url=short_url,
             url=link.target.url,
+            utm=UtmFields.of(link.utm),
+            destination=link.target.destination,
             title=link.title,
             tags=list(link.tags),
             redirect_type=link.target.redirect_type,
@@ -119,14 +152,15 @@ class PublicLinkResponse(BaseModel):
     domain: str
     short_url: str
     # Withheld once deleted or disabled: the link no longer vouches for its destination (an owner may disable a link
-    # precisely because of where it led), and the redirect does not reveal it either.
+    # precisely because of where it led), and the redirect does not reveal it either. Where visitors land: with
+    # UTM tagging, the tagged URL.
     url: str | None
     status: LinkStatus
 
     @classmethod
     def of(cls, link: Link, short_url: str, now: datetime) -> Self:
         status = link.status(now)
-        url = None if status in (LinkStatus.DELETED, LinkStatus.DISABLED) else link.target.url
+        url = None if status in (LinkStatus.DELETED, LinkStatus.DISABLED) else link.target.destination
         return cls(code=link.code, domain=link.domain, short_url=short_url, url=url, status=status)
 
 

@@ -91,6 +91,7 @@ class LinkStatsResponse(BaseModel):
     devices: Breakdown
     browsers: Breakdown
     os: Breakdown
+    sources: Breakdown  # qr: scans of the link's QR code; link: every other click
 
     @classmethod
     def of(cls, stats: LinkStats) -> Self:
@@ -112,6 +113,7 @@ class LinkStatsResponse(BaseModel):
             devices=breakdown("devices"),
             browsers=breakdown("browsers"),
             os=breakdown("os"),
+            sources=breakdown("sources"),
         )
 
     def to_csv(self) -> str:

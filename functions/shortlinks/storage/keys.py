@@ -33,9 +33,12 @@ def owner_gsi1sk(created_at_iso: str, domain: str, code: str) -> str:
     return f"{created_at_iso}#{domain}#{code}"
 
 
-def url_gsi2pk(owner: str, domain: str, url: str) -> str:
-    """Finds an owner's links to one destination (``reuse``) without reading the rest."""
-    return f"URL#{owner}#{domain}#{hashlib.sha256(url.encode()).hexdigest()[:32]}"
+def url_gsi2pk(owner: str, domain: str, url: str, tagging: str = "") -> str:
+    """Finds an owner's links to one destination (``reuse``) without reading the rest. ``tagging`` (the link's UTM
+    fields, written out) is part of the destination: the same URL with other tagging is another partition, and
+    a link without tagging keeps the key it always had."""
+    identity = f"{url}\n{tagging}" if tagging else url
+    return f"URL#{owner}#{domain}#{hashlib.sha256(identity.encode()).hexdigest()[:32]}"
 
 
 # gsi3: every link by its domain, newest first. What lists a domain's links (admins' owner=*, a domain's removal)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
@@ -39,6 +45,8 @@ REUSE_ATTRIBUTES = (
     "tags",
     "version",
     "updated_at",
+    "utm",
+    "destination",
 )
 # What a domain's listing filters on (status, tag) and a domain's removal needs (which links are live): the rest of
 # a listed link is read by key.
@@ -90,6 +98,9 @@ class LinkItem(Model):
     tags = UnicodeSetAttribute(null=True)
     version = NumberAttribute(default=1)
     updated_at = UnicodeAttribute(null=True)
+    # UTM tagging (a map of field -> value) and the tagged URL the redirect sends visitors to; absent without it.
+    utm = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
+    destination = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)

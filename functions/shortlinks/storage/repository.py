@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
-from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target
+from shortlinks.domain.links import UTM_FIELDS, HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
 from shortlinks.domain.repository import LinkPage, LinkQuery
 from shortlinks.storage.batch import batch_get
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, cancellation_codes, failure_code, unavailable
@@ -159,10 +159,11 @@ class DynamoLinkRepository:
         links = [_link(self._item.from_raw_data(found[key["pk"]["S"]])) for key in keys if key["pk"]["S"] in found]
         return LinkPage(links, _encode_cursor(results.last_evaluated_key))
 
-    def find_by_url(self, owner: str, domain: str, url: str) -> list[Link]:
+    def find_by_url(self, owner: str, domain: str, url: str, utm: Utm | None = None) -> list[Link]:
+        partition = url_gsi2pk(owner, domain, url, _tagging(utm))
         try:
-            items = self._item.by_url.query(url_gsi2pk(owner, domain, url), scan_index_forward=False, limit=20)
-            return [link for link in (_link(item) for item in items) if link.target.url == url]
+            items = self._item.by_url.query(partition, scan_index_forward=False, limit=20)
+            return [link for link in (_link(item) for item in items) if link.target.url == url and link.utm == utm]
         except STORE_FAILURES as exc:
             raise unavailable(exc) from exc
 
@@ -177,7 +178,7 @@ class DynamoLinkRepository:
             owned = {
                 "gsi1pk": owner_gsi1pk(link.owner),
                 "gsi1sk": owner_gsi1sk(created, link.domain, link.code),
-                "gsi2pk": url_gsi2pk(link.owner, link.domain, link.target.url),
+                "gsi2pk": url_gsi2pk(link.owner, link.domain, link.target.url, _tagging(link.utm)),
                 "gsi2sk": created,
             }
         return self._item(
@@ -196,6 +197,10 @@ class DynamoLinkRepository:
             tags=set(link.tags) or None,
             version=link.version,
             updated_at=_iso(link.updated_at) if link.updated_at else None,
+            utm={name: value for name in UTM_FIELDS if (value := getattr(link.utm, name)) is not None}
+            if link.utm
+            else None,
+            destination=link.target.tagged_url,
             gsi3pk=domain_gsi3pk(link.domain),
             gsi3sk=domain_gsi3sk(created, link.code),
             **owned,
@@ -288,6 +293,7 @@ def _link(item: LinkItem) -> Link:
             forward_query=bool(item.forward_query),
             expires_at=datetime.fromisoformat(item.expires_at) if item.expires_at else None,
             state=LinkState(item.state or "active"),
+            tagged_url=item.destination,
         ),
         created_at=datetime.fromisoformat(item.created_at),
         title=item.title,
@@ -295,7 +301,21 @@ def _link(item: LinkItem) -> Link:
         tags=tuple(sorted(item.tags or ())),
         version=int(item.version or 1),
         updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
+        utm=_utm(item.utm),
     )
+
+
+def _utm(stored: Any) -> Utm | None:
+    """The ``utm`` map as stored (pynamodb hands back a raw ``MapAttribute``), or ``None``."""
+    if stored is None:
+        return None
+    fields = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored)
+    return Utm(**{name: str(fields[name]) for name in UTM_FIELDS if fields.get(name) is not None})
+
+
+def _tagging(utm: Utm | None) -> str:
+    """A link's UTM fields as part of its reuse key (``storage.keys.url_gsi2pk``)."""
+    return json.dumps(utm.parameters(), separators=(",", ":")) if utm else ""
 
 
 def _iso(moment: datetime) -> str:

@@ -20,7 +20,7 @@ from shortlinks.storage.models import LinkItem, bind
 from shortlinks.storage.secrets import DynamoVisitorSecrets
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
-TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state")
+TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state", "destination")
 # ... and with the visitor secret: which item is which, and the secret.
 BATCH_ATTRIBUTES = ["pk", *TARGET_ATTRIBUTES, "secret"]
 
@@ -61,6 +61,7 @@ def _target(item: dict[str, Any]) -> Target:
         forward_query=bool(item["forward_query"]["BOOL"]),
         expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
         state=LinkState(item.get("state", {}).get("S", "active")),
+        tagged_url=item.get("destination", {}).get("S"),
     )
 
 

@@ -29,10 +29,14 @@ class JsonResponse:
     status: int
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    base64_encoded: bool = False  # ``body`` is base64 of binary content (an image), with its own Content-Type
 
     def to_lambda(self) -> dict[str, Any]:
         """The HTTP API (payload 2.0) response dict."""
-        return {"statusCode": self.status, "headers": _API_HEADERS | self.headers, "body": self.body}
+        response = {"statusCode": self.status, "headers": _API_HEADERS | self.headers, "body": self.body}
+        if self.base64_encoded:
+            response["isBase64Encoded"] = True
+        return response
 
 
 Route = Callable[[dict[str, Any]], JsonResponse]
@@ -109,7 +113,7 @@ def parse_body[M: BaseModel](event: dict[str, Any], model: type[M], max_bytes: i
         errors = exc.errors(include_url=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
             raise BadRequest.malformed_json(str(errors[0].get("ctx", {}).get("error", "syntax error"))) from None
-        if any(e["type"] == "model_type" for e in errors):
+        if any(e["type"] == "model_type" and not e["loc"] for e in errors):  # the body itself; a field is a 422
             raise BadRequest.not_an_object() from None
         raise invalid_fields(exc) from None
 
