@@ -46,15 +46,18 @@ from shortlinks.domain.errors import (
     InvalidRange,
     InvalidTags,
     InvalidUrl,
+    InvalidUtm,
     KeyNotFound,
     LinkDeleted,
     LinkDisabled,
     LinkExpired,
     LinkNotFound,
     NotOurShortUrl,
+    QrTooLarge,
     RateLimited,
     ShortlinksError,
     StorageUnavailable,
+    TaggedUrlTooLong,
     Unauthenticated,
     UnknownDomain,
     VersionMismatch,
@@ -66,6 +69,7 @@ from shortlinks.schemas.expansions import ExpansionResponse
 from shortlinks.schemas.keys import CreatedKeyResponse, CreateKeyRequest, KeyListResponse
 from shortlinks.schemas.link_management import HistoryResponse, LinkListingResponse, UpdateLinkRequest
 from shortlinks.schemas.links import BulkCreateRequest, CreateLinkRequest, LinkResponse, PublicLinkResponse
+from shortlinks.schemas.qr import DEFAULT_MARGIN, DEFAULT_SCALE, MAX_MARGIN, MAX_SCALE, MIN_MARGIN, MIN_SCALE
 from shortlinks.schemas.stats import CSV_CONTENT_TYPE, LinkStatsResponse, OverviewResponse
 from shortlinks.web.http import STATUS_BY_ERROR, BadRequest
 
@@ -90,6 +94,8 @@ BODY = (MALFORMED_JSON, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INVALID_FIELDS)
 DOMAIN_PARAMETER = (UnknownDomain, InvalidDomain, INVALID_FIELDS)
 CREATE_ERRORS = (
     InvalidUrl,
+    InvalidUtm,
+    TaggedUrlTooLong,
     InvalidAlias,
     InvalidExpiry,
     InvalidTags,
@@ -258,6 +264,8 @@ OPERATIONS: dict[str, Operation] = {
             LinkNotFound,
             *DOMAIN_PARAMETER,
             InvalidUrl,
+            InvalidUtm,
+            TaggedUrlTooLong,
             InvalidExpiry,
             InvalidTags,
             LinkDeleted,
@@ -281,6 +289,38 @@ OPERATIONS: dict[str, Operation] = {
         (Answer(200, "Newest first.", (HistoryResponse,)),),
         (*KEYED, LinkNotFound, *DOMAIN_PARAMETER),
         parameters=(DOMAIN,),
+    ),
+    "GET /v1/links/{code}/qr": Operation(
+        "The QR code of a live link's short URL (public, cacheable)",
+        "links",
+        (
+            Answer(
+                200,
+                "The code as SVG or PNG; it encodes the short URL with the scan marker `_sl=qr`.",
+                headers={"ETag": "The image's digest.", "Cache-Control": "public, max-age=300"},
+                content={"image/svg+xml": {"schema": {"type": "string"}}, "image/png": {"schema": {}}},
+            ),
+            Answer(304, "Not modified (`If-None-Match`)."),
+        ),
+        (*SERVER, LinkNotFound, QrTooLarge, *DOMAIN_PARAMETER),
+        parameters=(
+            Parameter("format", "query", "The image's format.", {"enum": ["svg", "png"], "default": "svg"}),
+            Parameter(
+                "size",
+                "query",
+                "Pixels per module (SVG: user units).",
+                {"type": "integer", "minimum": MIN_SCALE, "maximum": MAX_SCALE, "default": DEFAULT_SCALE},
+            ),
+            Parameter(
+                "margin",
+                "query",
+                "The quiet zone, in modules.",
+                {"type": "integer", "minimum": MIN_MARGIN, "maximum": MAX_MARGIN, "default": DEFAULT_MARGIN},
+            ),
+            Parameter("ecc", "query", "Error correction level.", {"enum": ["L", "M", "Q", "H"], "default": "M"}),
+            DOMAIN,
+            Parameter("If-None-Match", "header", "An `ETag` this route gave: 304 when the image is the same."),
+        ),
     ),
     "GET /v1/links/{code}/stats": Operation(
         "A link's clicks",

@@ -43,7 +43,7 @@ domains = ShortDomains(settings, registry_for(settings, repository))
 
 def qr_route(event: dict[str, Any]) -> JsonResponse:
     query = _query(event)
-    host = request_host(event)
+    host = request_host(event, settings.behind_edge)
     code = path_parameter(event, "code")
     domain = domains.named(query.domain, host).host
     try:
