@@ -21,6 +21,8 @@ from importlib.metadata import PackageNotFoundError, packages_distributions, req
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+
 from local.template import ROOT, SWAGGER_UI_DIR, function_specs, load_template
 
 LAYERS_MAKEFILE = ROOT / "layers" / "Makefile"
@@ -56,10 +58,12 @@ def with_dependencies(names: set[str]) -> set[str]:
             requirements = requires(name) or []
         except PackageNotFoundError:
             raise SystemExit(f"{name} is not installed in this venv: run `make`") from None
-        for requirement in requirements:
-            marker = requirement.partition(";")[2]
-            if "extra" not in marker and (match := _NAME.match(requirement)):
-                pending.append(canonical(match.group(1)))
+        for line in requirements:
+            requirement = Requirement(line)
+            # Extras left out; other markers as Python 3.13 on Linux reads them (importlib-metadata for Python < 3.8
+            # is not installed by anyone here).
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(canonical(requirement.name))
     return found
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.events import load_event
-from tests.integration.harness import HttpResponse, LambdaFunction, LinkStore
+from tests.integration.harness import HttpResponse, LambdaFunction, LinkStore, redirect_cache_expires
 
 URL = "https://example.org/resources?lang=en"
 SPRING = {"source": "newsletter", "medium": "email", "campaign": "spring sale"}
@@ -97,10 +97,12 @@ def test_patch_replaces_the_tagging_removes_it_with_null_and_records_each_move(
     replaced = patch(links, code, {"utm": {"term": "shoes"}})
     assert replaced.status == 200, replaced.body
     assert replaced.json()["utm"] == NO_FIELDS | {"term": "shoes"}
+    redirect_cache_expires(redirect)
     assert follow(redirect, code).headers["location"] == f"{URL}&utm_term=shoes"
 
     removed = patch(links, code, {"utm": None}).json()
     assert (removed["utm"], removed["destination"]) == (None, URL)
+    redirect_cache_expires(redirect)
     assert follow(redirect, code).headers["location"] == URL
 
     history = links(load_event("link_history", path_parameters={"code": code})).json()["history"]
