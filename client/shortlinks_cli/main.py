@@ -34,8 +34,14 @@ operator commands (AWS credentials and TABLE_NAME, straight against the table; s
   domains   short domains: add, list, remove"""
 
 
-def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:
-    """Run the command line; returns the exit status. ``transport`` is for tests (a scripted or counting one)."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Run the command line; returns the exit status. ``transport`` and ``sleep`` are for tests (a scripted API,
+    no real waiting)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in OPERATOR_TOPICS:
         from shortlinks.cli import main as operator_main  # the functions' package: only the operator needs it
@@ -43,7 +49,7 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
         return operator_main(arguments)
     parsed = parser().parse_args(arguments)
     try:
-        return int(_run(parsed, transport))
+        return int(_run(parsed, transport, sleep))
     except CliError as error:
         print(f"shortlinks: {error.code}: {error.message}", file=sys.stderr)
         return int(error.exit)
@@ -52,7 +58,7 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
         return 130
 
 
-def _run(parsed: argparse.Namespace, transport: httpx.BaseTransport | None) -> Exit:
+def _run(parsed: argparse.Namespace, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]) -> Exit:
     try:
         from shortlinks_cli import commands, transfer
         from shortlinks_cli.api import Api
@@ -72,11 +78,11 @@ def _run(parsed: argparse.Namespace, transport: httpx.BaseTransport | None) -> E
         "links history": commands.links_history,
         "stats": commands.stats,
         "qr": commands.qr,
-        "import": lambda api, arguments: transfer.import_links(api, arguments, sleep=time.sleep),
+        "import": lambda api, arguments: transfer.import_links(api, arguments, sleep=sleep),
         "export": transfer.export_links,
     }
     name = " ".join(filter(None, (parsed.command, getattr(parsed, "action", None))))
-    with Api(config, retries=parsed.retries, transport=transport) as api:
+    with Api(config, retries=parsed.retries, transport=transport, sleep=sleep) as api:
         return run[name](api, parsed)
 
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -31,7 +32,11 @@ def print_json(value: Any) -> None:
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: str | None = None) -> None:
     """A table with one header row; ``None`` cells show as ``-``."""
     table = Table(
-        title=Text(title) if title else None, title_justify="left", header_style="bold", show_edge=False, pad_edge=False
+        title=Text(title) if title else None,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
     )
     for header in headers:
         table.add_column(header, overflow="fold" if header in FOLDED else "ellipsis", no_wrap=header not in FOLDED)
