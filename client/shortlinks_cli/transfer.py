@@ -170,9 +170,10 @@ class Importer:
         self._sleep = sleep
         self._advance = advance
 
-    def send(self, rows: Sequence[Row]) -> None:
-        """Every row with a body gets a result; a request refused as a whole stops the import (the same refusal
-        would meet every following chunk), and the rows not sent say so."""
+    def send(self, rows: Sequence[Row]) -> CliError | None:
+        """Every row with a body gets a result. A request refused as a whole (after the retries) stops the import,
+        since the same refusal would meet every following chunk: the rows not sent say so, and the refusal is
+        returned."""
         sendable = [row for row in rows if row.body is not None]
         for start in range(0, len(sendable), CHUNK):
             try:
@@ -182,7 +183,8 @@ class Importer:
                     if not row.result:
                         row.result = _refused("not_sent", error.code, error.message)
                 self._advance(len(sendable) - start)
-                return
+                return error
+        return None
 
     def _send_chunk(self, chunk: Sequence[Row]) -> None:
         todo = list(chunk)
@@ -214,7 +216,7 @@ def import_exit(rows: Iterable[Row]) -> Exit:
     """``UNAVAILABLE`` when some row may succeed if sent again later, else ``REFUSED`` when a row was refused,
     else ``OK``."""
     statuses = [row.result.get("result_status", "") for row in rows]
-    if any(status in ("429", "not_sent") or status.startswith("5") for status in statuses):
+    if any(status == "429" or status.startswith("5") for status in statuses):
         return Exit.UNAVAILABLE
     if any(status not in ("200", "201") for status in statuses):
         return Exit.REFUSED
@@ -257,10 +259,14 @@ def import_links(api: Api, arguments: argparse.Namespace, *, sleep: Sleep) -> Ex
         transient=True,
     ) as progress:
         task = progress.add_task("import", total=sum(1 for row in rows if row.body is not None))
-        Importer(api, retries=arguments.retries, sleep=sleep, advance=lambda n: progress.advance(task, n)).send(rows)
+        importer = Importer(api, retries=arguments.retries, sleep=sleep, advance=lambda n: progress.advance(task, n))
+        stopped = importer.send(rows)
     write_results(target, header, rows)
     created = sum(1 for row in rows if row.result.get("result_status") in ("200", "201"))
     note(f"{len(rows)} row(s): {created} created, {len(rows) - created} not; results in {target}")
+    if stopped is not None:
+        note(f"shortlinks: {stopped.code}: {stopped.message}")
+        return stopped.exit
     return import_exit(rows)
 
 
