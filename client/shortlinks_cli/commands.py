@@ -91,11 +91,11 @@ def expand(api: Api, arguments: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-def iter_links(api: Api, filters: Mapping[str, str | None]) -> Iterator[dict[str, Any]]:
+def iter_links(api: Api, filters: Mapping[str, str | None], page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
     """Every link ``GET /v1/links`` lists with ``filters``, page after page."""
     cursor: str | None = None
     while True:
-        page = api.json("GET", "/v1/links", params={**filters, "limit": PAGE_SIZE, "cursor": cursor})
+        page = api.json("GET", "/v1/links", params={**filters, "limit": page_size, "cursor": cursor})
         yield from page["links"]
         cursor = page.get("next_cursor")
         if not cursor:
@@ -110,7 +110,7 @@ def list_filters(arguments: argparse.Namespace) -> dict[str, str | None]:
 def links_list(api: Api, arguments: argparse.Namespace) -> Exit:
     """``GET /v1/links``: one page (``--limit``, ``--cursor``), or every page with ``--all``."""
     if arguments.all:
-        links, cursor = list(iter_links(api, list_filters(arguments))), None
+        links, cursor = list(iter_links(api, list_filters(arguments), arguments.limit)), None
     else:
         params = {**list_filters(arguments), "limit": arguments.limit, "cursor": arguments.cursor}
         page = api.json("GET", "/v1/links", params=params)

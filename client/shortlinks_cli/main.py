@@ -163,7 +163,7 @@ def parser() -> argparse.ArgumentParser:
     _list_filters(listing)
     listing.add_argument("--limit", type=_limit, default=50, metavar="N", help="links per page, 1-100 (default 50)")
     listing.add_argument("--cursor", metavar="CURSOR", help="the page after the one that printed this cursor")
-    listing.add_argument("--all", action="store_true", help="every page")
+    listing.add_argument("--all", action="store_true", help="every page (--limit links a request)")
     for action, text in (("get", "read a link"), ("delete", "delete a link"), ("history", "changes of destination")):
         command = actions.add_parser(action, parents=[common], help=text)
         command.add_argument("code", metavar="CODE")
@@ -189,9 +189,17 @@ def parser() -> argparse.ArgumentParser:
     importing = commands.add_parser("import", parents=[common], help="create the links of a CSV file, 100 at a time")
     importing.add_argument("file", metavar="FILE.csv", help="a header row, then one link a row (docs/cli.md)")
     importing.add_argument("--results", metavar="FILE", help="the results CSV (default: FILE.results.csv)")
+    importing.epilog = "--retries bounds the rounds in a row that create nothing; rounds that create links go on."
 
     export = commands.add_parser("export", parents=[common], help="your links as CSV")
     export.add_argument("-o", "--output", metavar="FILE", help="write FILE instead of stdout")
+    export.add_argument(
+        "--page-size",
+        type=_limit,
+        default=100,
+        metavar="N",
+        help="links a request, 1-100 (default 100; less is quicker)",
+    )
     _list_filters(export)
     return top
 

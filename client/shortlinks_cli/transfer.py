@@ -4,7 +4,8 @@ links as CSV).
 Import sends the rows in chunks of ``CHUNK`` (the bulk route's limit), each with an ``Idempotency-Key`` of its
 own, so a chunk resent after a lost answer creates nothing twice. Items the API did not start (``503
 not_processed``) or refused for the minute's rate (``429 rate_limited``) wrote nothing: they are sent again, in a
-new request with a new key, after their ``retry_after``, a bounded number of times. An item that met ``503
+new request with a new key, after their ``retry_after``, for as long as each round settles at least one item, and
+at most ``--retries`` rounds in a row that settle none. An item that met ``503
 service_unavailable`` may have been written, so it is reported, not resent. Each input row gets one line in the
 results CSV: the row as read, then ``result_status`` (the item's HTTP status, ``invalid`` for a row refused
 before sending, ``not_sent`` after a request refused as a whole), ``result_code``, ``result_short_url``,
@@ -187,8 +188,11 @@ class Importer:
         return None
 
     def _send_chunk(self, chunk: Sequence[Row]) -> None:
+        """Send ``chunk``, then resend what the API wrote nothing for, while each round settles some item or until
+        ``retries`` rounds in a row settled none (every round settles one more, or counts against the bound)."""
         todo = list(chunk)
-        for attempt in range(self._retries + 1):
+        fruitless = 0
+        while True:
             answer = self._api.json(
                 "POST",
                 "/v1/links/bulk",
@@ -201,11 +205,12 @@ class Importer:
                 row = todo[item["index"]]
                 row.result = _outcome(item)
                 error = item.get("error") or {}
-                if error.get("code") in RESENT_ERRORS and attempt < self._retries:
+                if error.get("code") in RESENT_ERRORS:
                     again.append(row)
                     wait = max(wait, retry_after(error.get("retry_after")))
+            fruitless = fruitless + 1 if len(again) == len(todo) else 0
             self._advance(len(todo) - len(again))
-            if not again or wait > MAX_WAIT_SECONDS:
+            if not again or fruitless > self._retries or wait > MAX_WAIT_SECONDS:
                 self._advance(len(again))
                 return
             self._sleep(wait)
@@ -286,7 +291,7 @@ def export_links(api: Api, arguments: argparse.Namespace) -> Exit:
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
-    for link in iter_links(api, list_filters(arguments)):
+    for link in iter_links(api, list_filters(arguments), arguments.page_size):
         writer.writerow(export_row(link))
         count += 1
     if arguments.output in (None, "-"):

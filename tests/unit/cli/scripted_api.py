@@ -1,5 +1,4 @@
-"""A scripted shortlinks API for the command's unit tests (httpx.MockTransport: no socket), and a runner that
-calls ``shortlinks_cli.main.main`` as the shell would, with its own environment and no profile file."""
+"""A scripted shortlinks API for the command's unit tests (httpx.MockTransport: no socket)."""
 
 from __future__ import annotations
 
@@ -9,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 
-from shortlinks_cli.main import main
+from tests.cli_runner import Run, run
 
 BASE_URL = "http://127.0.0.1:3000"
 KEY = "sl_" + "k" * 43
@@ -48,33 +46,6 @@ class ScriptedApi:
         return [json.loads(request.content) if request.content else None for request in self.requests]
 
 
-@dataclass
-class Run:
-    """What one command did: its exit status, stdout, stderr and the seconds it was told to wait."""
-
-    status: int
-    out: str
-    err: str
-    waits: list[float]
-
-
-def run(
-    capsys: pytest.CaptureFixture[str],
-    api: ScriptedApi | None,
-    *argv: str,
-    transport: httpx.BaseTransport | None = None,
-) -> Run:
-    """``shortlinks ARGV`` against ``api`` (or ``transport``); a usage error (argparse's exit) is a status too."""
-    waits: list[float] = []
-    chosen = api.transport() if api is not None else transport
-    try:
-        status = main(list(argv), transport=chosen, sleep=waits.append)
-    except SystemExit as exit:
-        status = int(exit.code or 0)
-    out, err = capsys.readouterr()
-    return Run(status, out, err, waits)
-
-
 def link(code: str = "help", **fields: Any) -> dict[str, Any]:
     """A link object as the API shows it."""
     return {
@@ -99,3 +70,6 @@ def link(code: str = "help", **fields: Any) -> dict[str, Any]:
 def statuses(api: ScriptedApi) -> Sequence[str]:
     """``METHOD path?query`` of every request, in order."""
     return [f"{request.method} {request.url.raw_path.decode()}" for request in api.requests]
+
+
+__all__ = ["Run", "run"]

@@ -129,10 +129,10 @@ def test_list_all_follows_every_cursor(capsys: pytest.CaptureFixture[str]) -> No
             httpx.Response(200, json={"links": [link("b")], "next_cursor": None}),
         ]
     )
-    result = run(capsys, api, "links", "list", "--all", "--json", "--status", "disabled")
+    result = run(capsys, api, "links", "list", "--all", "--json", "--status", "disabled", "--limit", "1")
     assert statuses(api) == [
-        "GET /v1/links?status=disabled&limit=100",
-        "GET /v1/links?status=disabled&limit=100&cursor=c1",
+        "GET /v1/links?status=disabled&limit=1",
+        "GET /v1/links?status=disabled&limit=1&cursor=c1",
     ]
     assert [entry["code"] for entry in json.loads(result.out)["links"]] == ["a", "b"]
 

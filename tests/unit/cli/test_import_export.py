@@ -163,6 +163,23 @@ def test_resending_is_bounded(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert result.status == 3
 
 
+def test_rounds_that_create_links_go_on_past_the_retry_bound(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN a slow API that gets through only the first item of each request before its time runs out
+    def first_only(request: httpx.Request) -> httpx.Response:
+        count = len(json.loads(request.content)["links"])
+        late = {"status": 503, "error": {"code": "not_processed", "message": "late", "retry_after": "1"}}
+        return bulk_answer(request, {index: dict(late) for index in range(1, count)})
+
+    api = ScriptedApi([first_only] * 5)
+    # WHEN 5 rows are imported with --retries 1
+    result = run(capsys, api, "import", str(write_input(tmp_path, 5)), "--retries", "1")
+    # THEN every round made progress, so it went on until all 5 were created, one a request
+    assert [len(body["links"]) for body in api.bodies()] == [5, 4, 3, 2, 1]
+    assert result.status == 0
+
+
 def test_a_refused_row_makes_status_1_and_invalid_rows_are_never_sent(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -230,6 +247,7 @@ def test_export_pages_through_every_link_and_writes_csv(capsys: pytest.CaptureFi
 
     # THEN both pages were read with the filter, and each link is a row, UTM tags spread over their columns
     assert [request.url.params.get("cursor") for request in api.requests] == [None, "n"]
+    assert {request.url.params["limit"] for request in api.requests} == {"100"}
     assert all(request.url.params["tag"] == "x" for request in api.requests)
     rows = read_results(target)
     assert [row["code"] for row in rows] == ["a", "b"]
