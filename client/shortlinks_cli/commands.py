@@ -126,11 +126,11 @@ def links_list(api: Api, arguments: argparse.Namespace) -> Exit:
             link.get("clicks", 0),
             link["status"],
             link["tags"],
-            link["created_at"][:16].replace("T", " "),
+            link["created_at"][:10],
         )
         for link in links
     ]
-    print_table(["CODE", "SHORT URL", "DESTINATION", "CLICKS", "STATUS", "TAGS", "CREATED (UTC)"], rows)
+    print_table(["CODE", "SHORT URL", "DESTINATION", "CLICKS", "STATUS", "TAGS", "CREATED"], rows)
     if cursor:
         note(f"more links: add --cursor {cursor} (or --all)")
     return Exit.OK

@@ -56,6 +56,9 @@ def main(
     except KeyboardInterrupt:
         print("shortlinks: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (shortlinks links list | head): stop quietly, as a shell command would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush finds no broken pipe
+        return 141
 
 
 def _run(parsed: argparse.Namespace, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]) -> Exit:

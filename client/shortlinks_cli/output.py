@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-FOLDED = {"SHORT URL", "DESTINATION", "URL", "LOCATION", "VALUE", "OLD URL", "NEW URL"}  # wrapped, never cut
+# Wrapped in a narrow terminal, never cut; the other columns keep their width, so a short URL stays whole to copy.
+FOLDED = {"DESTINATION", "TAGS", "URL", "LOCATION", "VALUE", "OLD URL", "NEW URL"}
 
 
 PIPED_WIDTH = 1000  # into a file or a pipe, a row stays one line (grep, awk), whatever the terminal's width
@@ -31,17 +32,19 @@ def print_json(value: Any) -> None:
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: str | None = None) -> None:
     """A table with one header row; ``None`` cells show as ``-``."""
+    cells = [[Text(cell_text(cell)) for cell in row] for row in rows]  # Text: no markup read in the API's data
     table = Table(
         title=Text(title) if title else None,
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
+        pad_edge=False,
     )
     for header in headers:
-        table.add_column(header, overflow="fold" if header in FOLDED else "ellipsis", no_wrap=header not in FOLDED)
-    for row in rows:
-        table.add_row(*(Text(cell_text(cell)) for cell in row))  # Text: no markup read in the API's data
+        table.add_column(header, overflow="fold", no_wrap=header not in FOLDED)
+    for row in cells:
+        table.add_row(*row)
     console().print(table)
 
 
