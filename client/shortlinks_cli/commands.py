@@ -11,28 +11,9 @@ from typing import Any
 
 from shortlinks_cli.api import Api, code_path
 from shortlinks_cli.exits import CliError, Exit, usage_error
+from shortlinks_cli.fields import LINK_FIELDS, UTM_FIELDS
 from shortlinks_cli.output import note, print_json, print_record, print_table
 
-UTM_FIELDS = ("source", "medium", "campaign", "term", "content")
-LINK_FIELDS = (
-    "code",
-    "domain",
-    "short_url",
-    "url",
-    "utm",
-    "destination",
-    "title",
-    "tags",
-    "redirect_type",
-    "forward_query",
-    "status",
-    "owner",
-    "version",
-    "created_at",
-    "updated_at",
-    "expires_at",
-    "clicks",
-)
 PAGE_SIZE = 100  # the API's largest page
 QR_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from shortlinks_cli.exits import CliError, Exit, usage_error
+from shortlinks_cli.fields import UTM_FIELDS
 
 if TYPE_CHECKING:
     import httpx
@@ -124,7 +125,7 @@ def _domain(command: argparse.ArgumentParser) -> None:
 
 def _utm(command: argparse.ArgumentParser) -> None:
     group = command.add_argument_group("UTM tags (added to the destination's query; each at most 100 characters)")
-    for name in ("source", "medium", "campaign", "term", "content"):
+    for name in UTM_FIELDS:
         group.add_argument(f"--utm-{name}", metavar="TEXT")
 
 

@@ -28,14 +28,14 @@ from typing import Any, TextIO
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from shortlinks_cli.api import MAX_WAIT_SECONDS, Api, retry_after
-from shortlinks_cli.commands import UTM_FIELDS, iter_links, list_filters
+from shortlinks_cli.commands import iter_links, list_filters
 from shortlinks_cli.exits import CliError, Exit, usage_error
+from shortlinks_cli.fields import LINK_FIELDS, UTM_COLUMNS, UTM_FIELDS
 from shortlinks_cli.output import note
 
 CHUNK = 100  # POST /v1/links/bulk takes 1 to 100 links
 MAX_ROWS = 100_000
 MAX_CELL = 16 * 1024  # a create body is at most 16 KiB, so no cell of a sendable row is longer
-UTM_COLUMNS = tuple(f"utm_{name}" for name in UTM_FIELDS)
 IMPORT_COLUMNS = (
     "url",
     "alias",
@@ -48,25 +48,8 @@ IMPORT_COLUMNS = (
     *UTM_COLUMNS,
 )
 RESULT_COLUMNS = ("result_status", "result_code", "result_short_url", "result_error_code", "result_error_message")
-EXPORT_COLUMNS = (
-    "code",
-    "domain",
-    "short_url",
-    "url",
-    *UTM_COLUMNS,
-    "destination",
-    "title",
-    "tags",
-    "redirect_type",
-    "forward_query",
-    "status",
-    "expires_at",
-    "created_at",
-    "updated_at",
-    "owner",
-    "version",
-    "clicks",
-)
+# The link's fields, its utm object spread over one column per field.
+EXPORT_COLUMNS = tuple(column for name in LINK_FIELDS for column in (UTM_COLUMNS if name == "utm" else (name,)))
 RESENT_ERRORS = frozenset({"not_processed", "rate_limited"})  # the API wrote nothing for these items
 _TAG_SEPARATORS = re.compile(r"[\s,;]+")
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
