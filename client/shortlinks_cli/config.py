@@ -32,6 +32,7 @@ DEFAULT_PROFILE = "default"
 MAX_FILE_BYTES = 64 * 1024  # a profile file is a few lines; anything larger is not one
 MAX_URL_LENGTH = 2048
 PROFILE_FIELDS = frozenset({"url", "api_key"})
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # The API's key format (shortlinks.domain.keys.KEY_PATTERN); repeated, not imported, so the client needs nothing
 # of the functions' package. Checked so a pasted key with a stray space or newline fails here, not as a 401.
 _KEY = re.compile(r"sl_[0-9A-Za-z]{43}")
@@ -45,6 +46,11 @@ class ClientConfig:
     url: str
     api_key: str | None = field(repr=False)
     source: str
+
+    def key_in_clear(self) -> bool:
+        """Whether the key would cross a network unencrypted: ``http://`` to a host other than this machine."""
+        parts = urlsplit(self.url)
+        return bool(self.api_key) and parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS
 
 
 def config_path(environ: Mapping[str, str]) -> Path:

@@ -72,6 +72,11 @@ def _run(parsed: argparse.Namespace, transport: httpx.BaseTransport | None, slee
     config = load_config(os.environ, parsed.profile)
     if config.api_key is None and parsed.command not in PUBLIC_COMMANDS:
         raise usage_error(f"no API key: set SHORTLINKS_API_KEY, or api_key in {config.source}")
+    if config.key_in_clear():
+        print(
+            f"shortlinks: warning: {config.url} is plain http: the API key crosses the network unencrypted",
+            file=sys.stderr,
+        )
     run: dict[str, Callable[[Api, argparse.Namespace], Exit]] = {
         "shorten": commands.shorten,
         "expand": commands.expand,

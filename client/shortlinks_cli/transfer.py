@@ -271,7 +271,7 @@ def export_row(link: dict[str, Any]) -> dict[str, object]:
 def export_links(api: Api, arguments: argparse.Namespace) -> Exit:
     """``shortlinks export [-o FILE]``: every link the listing gives (with its filters) as CSV, paging through."""
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)  # CRLF line ends, as RFC 4180 (and the API's CSV)
     writer.writeheader()
     count = 0
     for link in iter_links(api, list_filters(arguments), arguments.page_size):

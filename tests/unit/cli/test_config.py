@@ -154,3 +154,25 @@ def test_the_command_sends_the_profiles_key_and_exits_2_on_a_readable_file(
     assert result.err.startswith("shortlinks: config: ")
     assert "chmod 600" in result.err
     assert result.err.count("\n") == 1
+
+
+def test_a_key_sent_over_plain_http_beyond_this_machine_is_warned_about(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the same command against this machine and against another host, both over http
+    for url, warned in [("http://127.0.0.1:3000", False), ("http://api.example.org", True)]:
+        config = load_config({"SHORTLINKS_URL": url, "SHORTLINKS_API_KEY": KEY})
+        assert config.key_in_clear() is warned
+    # AND without a key there is nothing to warn about, nor over https
+    assert not load_config({"SHORTLINKS_URL": "http://api.example.org"}).key_in_clear()
+    assert not load_config({"SHORTLINKS_URL": "https://api.example.org", "SHORTLINKS_API_KEY": KEY}).key_in_clear()
+
+
+def test_the_warning_is_printed_before_the_command_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHORTLINKS_URL", "http://api.example.org")
+    result = run(capsys, ScriptedApi([httpx.Response(200, json=link())]), "links", "get", "help")
+    assert result.status == 0
+    assert (
+        result.err
+        == "shortlinks: warning: http://api.example.org is plain http: the API key crosses the network unencrypted\n"
+    )
