@@ -205,8 +205,9 @@ def test_import_250_rows_in_3_requests_then_export_them(
     target = tmp_path / "export.csv"
     deadline = time.monotonic() + 5
     while True:
-        # pages of 50: each request is one function invocation, with its time budget (a busy machine is slow)
-        assert shortlinks("export", "-o", str(target), "--tag", tag, "--page-size", "50").status == 0
+        # small pages, and patience: each page is one invocation with a 5 s budget, and a busy machine is slow
+        exported_ok = shortlinks("export", "-o", str(target), "--tag", tag, "--page-size", "20", "--retries", "10")
+        assert exported_ok.status == 0, exported_ok.err
         with target.open(newline="") as file:
             exported = list(csv.DictReader(file))
         if len(exported) == 249 or time.monotonic() > deadline:
