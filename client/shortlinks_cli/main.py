@@ -66,12 +66,12 @@ def _run(parsed: argparse.Namespace, transport: httpx.BaseTransport | None, slee
     try:
         from shortlinks_cli import commands, transfer
         from shortlinks_cli.api import Api
-        from shortlinks_cli.config import load_config
+        from shortlinks_cli.config import config_path, load_config
     except ImportError as error:
         raise usage_error(f"{error.name} is missing: pip install 'shortlinks[cli]'") from None
     config = load_config(os.environ, parsed.profile)
     if config.api_key is None and parsed.command not in PUBLIC_COMMANDS:
-        raise usage_error(f"no API key: set SHORTLINKS_API_KEY, or api_key in {config.source}")
+        raise usage_error(f"no API key: set SHORTLINKS_API_KEY, or api_key in a profile of {config_path(os.environ)}")
     if config.key_in_clear():
         print(
             f"shortlinks: warning: {config.url} is plain http: the API key crosses the network unencrypted",
