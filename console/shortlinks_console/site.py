@@ -21,7 +21,9 @@ ASSET_PREFIX = "/console/assets/"
 FINGERPRINT_LENGTH = 12
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 # A reference to another asset: "./name.js" in a module, "/console/assets/name.css" in the page.
-_REFERENCE = re.compile(r"""(?P<quote>["'])(?P<prefix>\./|/console/assets/)(?P<name>[A-Za-z0-9_-]+\.(?:js|css))(?P=quote)""")
+_REFERENCE = re.compile(
+    r"""(?P<quote>["'])(?P<prefix>\./|/console/assets/)(?P<name>[A-Za-z0-9_-]+\.(?:js|css))(?P=quote)"""
+)
 
 
 @dataclass(frozen=True)
@@ -73,4 +75,3 @@ def _rewrite(text: str, fingerprinted: Callable[[str], str]) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
-

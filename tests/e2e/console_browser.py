@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, sync_playwright
+from playwright.sync_api import BrowserContext, ViewportSize, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,7 +40,7 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium_context(*, viewport: dict[str, int] | None = None) -> Iterator[BrowserContext]:
+def chromium_context(*, viewport: ViewportSize | None = None) -> Iterator[BrowserContext]:
     """A browser with a fresh user-data-dir, downloads allowed, closed afterwards."""
     require_chromium()
     executable = str(CHROMIUM) if CHROMIUM.exists() else str(shutil.which("chromium"))

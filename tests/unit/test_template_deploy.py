@@ -49,6 +49,7 @@ def _translate(overrides: dict[str, str] | None = None) -> dict[str, Any]:
     template = load_template()
     template["Globals"]["Function"]["CodeUri"] = "s3://bucket/code.zip"  # offline: no local code to package
     template["Resources"]["AnalyticsDependencies"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    template["Resources"]["ConsoleFunction"]["Properties"]["CodeUri"] = "s3://bucket/console.zip"  # its own code
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(os.environ, "AWS_DEFAULT_REGION", "us-east-1")  # the translator needs a region, even offline
         resources: dict[str, Any] = transform(template, overrides or {}, NoManagedPolicies())["Resources"]

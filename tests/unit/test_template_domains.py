@@ -74,6 +74,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "CapsAuthorizerConcurrency": True,
         "CapsKeysConcurrency": True,
         "CapsDomainsConcurrency": True,
+        "CapsConsoleConcurrency": True,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {
@@ -190,6 +191,9 @@ def test_the_validated_variant_is_the_template_with_the_example_values_as_defaul
     layer, expected_layer = (t["Resources"]["AnalyticsDependencies"]["Properties"] for t in (written, expected))
     assert layer.pop("ContentUri") == str(ROOT / "layers" / "analytics")
     expected_layer.pop("ContentUri")
+    console, expected_console = (t["Resources"]["ConsoleFunction"]["Properties"] for t in (written, expected))
+    assert console.pop("CodeUri") == str(ROOT / "console")
+    expected_console.pop("CodeUri")
     assert written == expected
     conditions = condition_values(written, parameter_values(written))
     # Every optional part is on, but the environment: dev and prod differ only in the redirect's deployment type
@@ -213,6 +217,7 @@ def test_sam_generates_the_stage_the_api_mapping_depends_on(tmp_path: Path, monk
     variant = with_defaults(load_template(), CUSTOM_DOMAIN_PARAMETERS)
     variant["Globals"]["Function"]["CodeUri"] = "s3://bucket/code.zip"  # offline: no local code to package
     variant["Resources"]["AnalyticsDependencies"]["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    variant["Resources"]["ConsoleFunction"]["Properties"]["CodeUri"] = "s3://bucket/console.zip"  # its own code
     resources: dict[str, Any] = transform(variant, {}, NoManagedPolicies())["Resources"]
 
     stage = resources[resources["CustomDomainApiMapping"]["DependsOn"]]

@@ -22,6 +22,7 @@ RESERVATIONS = {
     "DomainsFunction": "DomainsReservedConcurrency",
     "ExpandFunction": "ExpandReservedConcurrency",
     "AnalyticsFunction": "AnalyticsReservedConcurrency",
+    "ConsoleFunction": "ConsoleReservedConcurrency",
 }
 UNRESERVED_MINIMUM = 100  # what Lambda keeps unreserved in every account
 
