@@ -19,7 +19,7 @@ function label(bucket, granularity) {
 
 // Clicks per bucket, oldest first. Labels on the x axis are thinned to about eight.
 export function seriesChart(series, granularity) {
-  const width = 720, height = 240, left = 40, bottom = 28, top = 12;
+  const width = 720, height = 220, left = 40, bottom = 28, top = 12;
   const max = Math.max(1, ...series.map((bucket) => bucket.clicks));
   const step = (width - left) / Math.max(1, series.length);
   const scale = (value) => ((height - bottom - top) * value) / max;
@@ -49,7 +49,7 @@ export function seriesChart(series, granularity) {
 
 // One breakdown (referrers, countries ...): its values, most clicks first, as horizontal bars with their counts.
 export function barsChart(name, entries) {
-  const rowHeight = 26, labelWidth = 150, width = 420;
+  const rowHeight = 28, labelWidth = 130, width = 340;
   const max = Math.max(1, ...entries.map((entry) => entry.clicks));
   const chart = svg("svg", {
     viewBox: `0 0 ${width} ${Math.max(1, entries.length) * rowHeight}`, class: "chart bars", role: "img",
@@ -58,11 +58,11 @@ export function barsChart(name, entries) {
   entries.forEach((entry, index) => {
     const y = index * rowHeight;
     const barWidth = ((width - labelWidth - 40) * entry.clicks) / max;
-    const text = entry.value.length > 22 ? `${entry.value.slice(0, 21)}…` : entry.value;
+    const text = entry.value.length > 18 ? `${entry.value.slice(0, 17)}…` : entry.value;
     chart.append(
-      svg("text", { x: labelWidth - 8, y: y + 17, class: "axis", "text-anchor": "end" }, svg("title", {}, entry.value), text),
+      svg("text", { x: labelWidth - 8, y: y + 19, class: "axis", "text-anchor": "end" }, svg("title", {}, entry.value), text),
       svg("rect", { x: labelWidth, y: y + 5, width: Math.max(1, barWidth), height: rowHeight - 10, class: "bar" }),
-      svg("text", { x: labelWidth + barWidth + 6, y: y + 17, class: "value" }, String(entry.clicks)),
+      svg("text", { x: labelWidth + barWidth + 6, y: y + 19, class: "value" }, String(entry.clicks)),
     );
   });
   return chart;

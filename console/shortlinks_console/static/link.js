@@ -121,10 +121,18 @@ function statsBody(stats) {
     h("ul", { class: "totals" }, facts.filter(([, value]) => value !== null).map(([name, value]) =>
       h("li", {}, h("span", { class: "total" }, String(value)), h("span", {}, name)))),
     h("figure", {}, seriesChart(stats.series, stats.granularity),
-      h("figcaption", {}, `Clicks by ${stats.granularity}, ${when(stats.from)} to ${when(stats.to)} (UTC buckets)`)),
+      h("figcaption", {}, `Clicks by ${stats.granularity}, ${bucketName(stats.series[0]?.start, stats.granularity)} to ${bucketName(stats.series.at(-1)?.start, stats.granularity)} (UTC)`)),
     stats.referrers === null
       ? h("p", { class: "hint" }, "Referrers, countries, devices, browsers and systems are counted by day: choose “Day” to see them.")
       : h("div", { class: "breakdowns" }, BREAKDOWNS.map(([key, name]) => h("figure", {}, h("h3", {}, name),
         stats[key].length ? barsChart(name, stats[key]) : h("p", { class: "hint" }, "No clicks in this range.")))),
   ];
+}
+
+function bucketName(iso, granularity) {
+  if (!iso) return "—";
+  const options = granularity === "hour"
+    ? { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }
+    : { dateStyle: "medium", timeZone: "UTC" };
+  return new Date(iso).toLocaleString(undefined, options);
 }

@@ -50,7 +50,7 @@ async function load(form, results) {
     h("caption", { class: "visually-hidden" }, "Your links, newest first"),
     h("thead", {}, h("tr", {}, ["Short URL", "Destination", "Title", "Clicks", "Status", "Created"].map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, shown.map((link) => h("tr", {},
-      h("td", {}, h("a", { href: `#/link/${encodeURIComponent(link.domain)}/${encodeURIComponent(link.code)}`, class: "code" }, link.short_url), " ", copyButton(link.short_url)),
+      h("td", { class: "short" }, h("a", { href: `#/link/${encodeURIComponent(link.domain)}/${encodeURIComponent(link.code)}`, class: "code" }, link.short_url), copyButton(link.short_url)),
       h("td", { class: "destination" }, safeLink(link.destination || link.url)),
       h("td", {}, link.title || ""),
       h("td", { class: "number" }, String(link.clicks ?? 0)),
@@ -61,8 +61,8 @@ async function load(form, results) {
   previous.addEventListener("click", () => { state.cursors.pop(); load(form, results); });
   next.addEventListener("click", () => { state.cursors.push(page.next_cursor); load(form, results); });
   const filteredOut = page.links.length - shown.length;
-  results.replaceChildren(
+  results.replaceChildren(...[
     shown.length ? h("div", { class: "table-wrap" }, table) : h("p", {}, page.links.length ? "No link on this page matches the search." : "No links yet."),
     filteredOut ? h("p", { class: "hint" }, `${filteredOut} link${filteredOut === 1 ? "" : "s"} on this page hidden by the search or domain filter.`) : null,
-    h("div", { class: "pager" }, previous, h("span", {}, `Page ${state.cursors.length}`), next));
+    h("div", { class: "pager" }, previous, h("span", {}, `Page ${state.cursors.length}`), next)].filter(Boolean));
 }
