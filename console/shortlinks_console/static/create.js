@@ -1,7 +1,7 @@
 // Create a link: destination, alias, domain and the link's settings; the answer shows the short URL and its QR code.
 
 import { api, session } from "./api.js";
-import { field, formError, h, heading, input, showError } from "./dom.js";
+import { clearErrors, field, formError, h, heading, input, showError } from "./dom.js";
 import { linkFields, readLinkFields } from "./linkform.js";
 import { shortUrlPanel } from "./panels.js";
 
@@ -29,6 +29,7 @@ export async function createView() {
     }
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true;
+    clearErrors(form);
     try {
       const { data: link } = await api("POST", "/v1/links", { body });
       result.replaceChildren(h("h2", {}, "Created"), shortUrlPanel(link));
