@@ -102,6 +102,11 @@ def test_a_campaign_manager_creates_finds_follows_measures_edits_expands_and_sig
         page.wait_for_timeout(500)
     expect(clicks).to_have_text("1")
     expect(page.locator("svg.chart").first).to_be_visible()
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download CSV").click()
+    header, *rows = downloading.value.path().read_text().splitlines()
+    assert header.startswith("start,clicks")
+    assert sum(int(row.split(",")[1]) for row in rows) == 1
 
     # WHEN they change its destination
     edit = page.locator("form").filter(has=page.get_by_role("heading", name="Edit"))
@@ -205,6 +210,96 @@ def test_a_wrong_key_is_refused_with_words_and_never_stored(page: Page, base_url
 
     expect(page.locator('[data-field="key"] .field-error')).to_contain_text("not valid")
     assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_a_change_made_elsewhere_meanwhile_is_not_overwritten_and_the_page_says_so(
+    page: Page, base_url: str, admin_key: str, client: httpx.Client, create_link: CreateLink
+) -> None:
+    # GIVEN a link's page open in the console
+    link = create_link(url="https://example.org/first", title="Before")
+    sign_in(page, base_url, admin_key)
+    page.goto(f"{base_url}/console#/link/{link['domain']}/{link['code']}")
+    expect(page.get_by_role("heading", name="Statistics")).to_be_visible()
+
+    # WHEN someone else changes it, then the page saves its own edit
+    assert client.patch(f"/v1/links/{link['code']}", json={"title": "Theirs"}).status_code == 200
+    page.get_by_label("Title").fill("Mine")
+    page.get_by_role("button", name="Save changes").click()
+
+    # THEN nothing is overwritten and the page tells why, with a way to reload
+    expect(page.get_by_role("alert")).to_contain_text("Someone else changed this link")
+    assert client.get(f"/v1/links/{link['code']}").json()["title"] == "Theirs"
+    page.get_by_role("button", name="Reload").click()
+    expect(page.get_by_label("Title")).to_have_value("Theirs")
+
+
+def test_disabling_and_deleting_ask_first(
+    page: Page, base_url: str, admin_key: str, client: httpx.Client, create_link: CreateLink
+) -> None:
+    link = create_link(url="https://example.org/to-remove")
+    sign_in(page, base_url, admin_key)
+    page.goto(f"{base_url}/console#/link/{link['domain']}/{link['code']}")
+
+    # WHEN "Disable" is pressed, nothing happens until it is confirmed
+    page.get_by_role("button", name="Disable", exact=True).click()
+    assert client.get(f"/v1/links/{link['code']}").json()["status"] == "active"
+    page.get_by_role("button", name="Yes, disable").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("disabled")
+
+    # AND a delete that is cancelled deletes nothing; confirmed, it does
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Cancel").click()
+    assert client.get(f"/v1/links/{link['code']}").json()["status"] == "disabled"
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Yes, delete").click()
+    expect(page.get_by_role("heading", name="Links", level=1)).to_be_visible()
+    assert client.get(f"/v1/links/{link['code']}").json()["status"] == "deleted"
+
+
+def test_an_admin_creates_a_key_sees_its_secret_once_and_revokes_it(
+    page: Page, base_url: str, admin_key: str, client: httpx.Client
+) -> None:
+    name = f"console {uuid.uuid4().hex[:8]}"
+    sign_in(page, base_url, admin_key)
+    page.get_by_role("link", name="Keys", exact=True).click()
+
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Create key").click()
+
+    secret = page.locator("code.key")
+    expect(secret).to_have_text(re.compile(r"^sl_[A-Za-z0-9]{43}$"))
+    key = secret.text_content()
+    assert key is not None
+    assert httpx.get(f"{base_url}/v1/links", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    page.get_by_role("button", name="I have stored it").click()
+    expect(page.locator("code.key")).to_have_count(0)
+
+    row = page.get_by_role("row").filter(has_text=name)
+    row.get_by_role("button", name="Revoke").click()
+    row.get_by_role("button", name="Yes, revoke").click()
+    expect(page.get_by_role("row").filter(has_text=name)).to_contain_text("revoked")
+    assert [k["revoked"] for k in client.get("/v1/keys").json()["keys"] if k["name"] == name] == [True]
+
+
+def test_a_member_sees_no_admin_pages_and_a_429_says_when_to_retry(
+    page: Page, base_url: str, new_key: Callable[..., dict[str, Any]]
+) -> None:
+    # GIVEN a member whose key may create one link a minute
+    member = new_key("member", create_rate_limit=1)
+    sign_in(page, base_url, member["key"])
+    expect(page.get_by_role("link", name="Keys", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Domains", exact=True)).to_have_count(0)
+
+    # WHEN it creates two within one clock minute (the limit's window)
+    while time.gmtime().tm_sec > 45:
+        time.sleep(1)
+    create_in_form(page, **{"Destination URL": "https://example.org/one"})
+    expect(page.get_by_role("heading", name="Created")).to_be_visible()
+    page.get_by_label("Destination URL").fill("https://example.org/two")
+    page.get_by_role("button", name="Create", exact=True).click()
+
+    # THEN the second is refused in words that say when to try again
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Too many requests\. Try again in \d+ seconds?\."))
 
 
 @pytest.mark.xfail(reason=QR_MISSING, strict=False)
