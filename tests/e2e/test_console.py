@@ -302,6 +302,32 @@ def test_a_member_sees_no_admin_pages_and_a_429_says_when_to_retry(
     expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Too many requests\. Try again in \d+ seconds?\."))
 
 
+def test_signing_in_and_creating_work_by_keyboard_every_control_is_labelled_and_a_phone_needs_no_sideways_scroll(
+    page: Page, base_url: str, admin_key: str
+) -> None:
+    # GIVEN a phone-sized window
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base_url}/console")
+
+    # WHEN a person signs in with the keyboard only: Tab to the key field, type, Enter
+    page.keyboard.press("Tab")
+    page.keyboard.type(admin_key)
+    page.keyboard.press("Enter")
+
+    # THEN they are signed in, and each page's controls carry a label and fit the screen
+    expect(page.get_by_role("heading", name="Links", level=1)).to_be_visible()
+    for route in ("#/links", "#/create", "#/expand", "#/domains", "#/keys"):
+        page.goto(f"{base_url}/console{route}")
+        page.locator("main h1").wait_for()
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll("main input, main select, main textarea")]
+                .filter((control) => control.labels.length === 0 && !control.getAttribute("aria-label"))
+                .map((control) => control.outerHTML)"""
+        )
+        assert unlabelled == [], route
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), route
+
+
 @pytest.mark.xfail(reason=QR_MISSING, strict=False)
 def test_a_new_links_qr_code_downloads_as_svg_and_png(page: Page, base_url: str, admin_key: str) -> None:
     alias = f"qr-{uuid.uuid4().hex[:8]}"
