@@ -35,14 +35,14 @@ export function readLinkFields(form, before = null) {
   const data = new FormData(form);
   const text = (name) => String(data.get(name) || "").trim();
   const expires = text("expires_at");
-  const utm = Object.fromEntries(UTM_FIELDS.map((name) => [name, text(`utm_${name}`)]).filter(([, value]) => value));
+  const utm = utmObject((name) => text(`utm_${name}`));
   const body = {
     url: text("url"),
     title: text("title") || null,
     tags: text("tags").split(",").map((tag) => tag.trim()).filter(Boolean),
     expires_at: expires ? new Date(expires).toISOString() : null,
     forward_query: form.elements.forward_query.checked,
-    utm: Object.keys(utm).length ? utm : null,
+    utm,
   };
   if (text("redirect_type")) body.redirect_type = Number(text("redirect_type"));
   if (!before) {
@@ -51,7 +51,13 @@ export function readLinkFields(form, before = null) {
   }
   const was = {
     url: before.url, title: before.title, tags: before.tags, expires_at: before.expires_at ? new Date(localValue(before.expires_at)).toISOString() : null,
-    forward_query: before.forward_query, redirect_type: before.redirect_type, utm: before.utm || null,
+    forward_query: before.forward_query, redirect_type: before.redirect_type, utm: utmObject((name) => before.utm?.[name]),
   };
   return Object.fromEntries(Object.entries(body).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(was[name])));
+}
+
+// The filled UTM fields in a fixed order, or null when none is: how a form and a stored link are compared.
+function utmObject(valueOf) {
+  const filled = UTM_FIELDS.map((name) => [name, valueOf(name) || ""]).filter(([, value]) => value);
+  return filled.length ? Object.fromEntries(filled) : null;
 }
