@@ -14,12 +14,15 @@ import pytest
 from local.template import ROOT, function_specs, load_template
 from shortlinks_console.handlers import console
 from shortlinks_console.site import STATIC_DIR, build_site
+from tests.events import load_event
 
 PACKAGE = ROOT / "console" / "shortlinks_console"
 
 
 def _event(route: str, **extra: Any) -> dict[str, Any]:
-    return {"routeKey": route, "rawPath": "/console", "headers": {}, **extra}
+    """The fixture of ``route`` (tests/events), with ``extra`` laid over it."""
+    name = "console_page" if route == "GET /console" else "console_asset"
+    return load_event(name) | extra
 
 
 def _write(folder: Path, files: dict[str, str]) -> Path:

@@ -22,6 +22,8 @@ def test_every_route_but_the_redirects_runs_the_key_authorizer() -> None:
     assert by_route.pop("HEAD /{code}") is None
     assert by_route.pop("GET /") is None  # a short domain's root: its homepage, or 404
     assert by_route.pop("HEAD /") is None
+    assert by_route.pop("GET /console") is None  # the console's page and files: the page asks for a key itself
+    assert by_route.pop("GET /console/assets/{name}") is None
     assert by_route
     assert set(by_route.values()) == {KEY_AUTHORIZER}
 
