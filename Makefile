@@ -31,6 +31,8 @@ run: $(BIN)/.installed
 
 ## test: lint, type-check, unit + integration + end-to-end tests, template validation and sam build
 test: lint typecheck
+	@# The console's browser tests drive Debian's chromium (tests/e2e/console_browser.py); CI runs as root.
+	@command -v chromium >/dev/null || { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >/dev/null
 	$(BIN)/python -m pytest
 	$(MAKE) infra build
 

@@ -431,6 +431,7 @@ def main() -> None:
         keys = "  The table already has an admin API key; the key is not stored, so it cannot be shown.\n"
     print(
         f"shortlinks is serving {', '.join(server.route_keys)} at {server.url}\n"
+        f"  Console: {server.url}/console (sign in with an API key)\n"
         f"  DynamoDB: {server.dynamodb_endpoint} ({store}), table {server.table_name}\n"
         f"{keys}"
         f"  API docs: {server.url}/docs (the OpenAPI document: {server.url}/v1/openapi.json)\n"

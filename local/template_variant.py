@@ -62,8 +62,10 @@ def write_variant(output: Path = VARIANT_PATH, source: Path | None = None, varia
     code_uri = (variant.get("Globals") or {}).get("Function", {}).get("CodeUri")
     if isinstance(code_uri, str):
         variant["Globals"]["Function"]["CodeUri"] = str((ROOT / code_uri).resolve())
-    for resource in variant.get("Resources", {}).values():  # and so are layers' ContentUri
+    for resource in variant.get("Resources", {}).values():  # and so are a function's own CodeUri and layers' ContentUri
         properties = resource.get("Properties") or {}
+        if resource.get("Type") == "AWS::Serverless::Function" and isinstance(properties.get("CodeUri"), str):
+            properties["CodeUri"] = str((ROOT / properties["CodeUri"]).resolve())
         if resource.get("Type") == "AWS::Serverless::LayerVersion" and isinstance(properties.get("ContentUri"), str):
             properties["ContentUri"] = str((ROOT / properties["ContentUri"]).resolve())
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,7 @@ def _translate(overrides: dict[str, str] | None = None) -> dict[str, Any]:
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    template["Resources"]["ConsoleFunction"]["Properties"]["CodeUri"] = "s3://bucket/console.zip"  # its own code
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(os.environ, "AWS_DEFAULT_REGION", "us-east-1")  # the translator needs a region, even offline
         resources: dict[str, Any] = transform(template, overrides or {}, NoManagedPolicies())["Resources"]

@@ -86,6 +86,7 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "UsesGivenEdgeWebAcl": False,
         "CreatesEdgeWebAcl": False,
         "EdgeSendsHsts": False,
+        "CapsConsoleConcurrency": True,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {
@@ -203,6 +204,9 @@ def test_the_validated_variant_is_the_template_with_the_example_values_as_defaul
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             content = resource["Properties"].pop("ContentUri")
             assert written["Resources"][layer_id]["Properties"].pop("ContentUri") == str((ROOT / content).resolve())
+    console, expected_console = (t["Resources"]["ConsoleFunction"]["Properties"] for t in (written, expected))
+    assert console.pop("CodeUri") == str(ROOT / "console")
+    expected_console.pop("CodeUri")
     assert written == expected
     conditions = condition_values(written, parameter_values(written))
     # Every optional part is on, but the environment: dev and prod differ only in the redirect's deployment type
@@ -229,6 +233,7 @@ def test_sam_generates_the_stage_the_api_mapping_depends_on(tmp_path: Path, monk
     for resource in variant["Resources"].values():
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+    variant["Resources"]["ConsoleFunction"]["Properties"]["CodeUri"] = "s3://bucket/console.zip"  # its own code
     resources: dict[str, Any] = transform(variant, {}, NoManagedPolicies())["Resources"]
 
     stage = resources[resources["CustomDomainApiMapping"]["DependsOn"]]

@@ -77,7 +77,7 @@ def _access_log_format() -> dict[str, str]:
 
 
 def test_there_is_an_alarm_per_function_and_metric_to_test() -> None:
-    assert len(FUNCTIONS) == 10
+    assert len(FUNCTIONS) == 11
     assert set(THRESHOLDS) <= set(ALARMS)
 
 

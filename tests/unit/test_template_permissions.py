@@ -23,6 +23,7 @@ OPERATIONS_GUIDE = ROOT / "docs" / "operations.md"
 TABLE_HEADER = "| Function | Actions | On | Partition keys | Only when |"
 # What each row's "On" names, and the grant resource it stands for.
 INDEXES = ("gsi1", "gsi2", "gsi3")
+NO_PERMISSIONS = "none"  # a row for a function granted nothing at all (the docs page, the console)
 
 Permission = tuple[str, str, str, str | None, tuple[str, ...] | None, tuple[str, ...] | None]
 
@@ -72,7 +73,7 @@ def _from_guide() -> set[Permission]:
         if not line.startswith("|"):
             break
         function, actions, on, partitions, only = (cell.strip().replace("`", "") for cell in line.strip("|").split("|"))
-        if actions == "none":  # a function with no permission at all (docs)
+        if actions == NO_PERMISSIONS:  # a function with no permission at all (docs, console)
             found.add((function, "none", on, None, None, None))
             continue
         attributes, return_values = _conditions(only)
@@ -245,8 +246,14 @@ def test_index_queries_are_confined_to_their_partitions() -> None:
     assert _allowed("Query", _query("LINKS#care.link", "gsi3")) == {"links", "domains"}
 
 
+def _functions_in_guide() -> set[str]:
+    lines = OPERATIONS_GUIDE.read_text(encoding="utf-8").splitlines()
+    rows = lines[lines.index(TABLE_HEADER) + 2 :]
+    return {row.strip("|").split("|")[0].strip() for row in rows[: [r.startswith("|") for r in rows].index(False)]}
+
+
 def test_the_guides_table_is_found_and_names_every_function() -> None:
-    functions = {row[0] for row in _from_guide()}
+    functions = _functions_in_guide()
 
     assert functions == {_short(function) for function in _functions()}
 
@@ -262,3 +269,8 @@ def test_create_and_expand_each_count_in_their_own_rate_counters_only() -> None:
     assert _allowed("UpdateItem", hit("RATE#key_Campaigns001")) == {"create"}
     assert _allowed("UpdateItem", hit("RATE#expand#key_Campaigns001")) == {"expand"}
     assert _allowed("UpdateItem", hit("RATE#expand#ip#" + "0" * 32)) == {"expand"}
+
+
+def test_the_console_is_granted_nothing_and_the_guide_says_so() -> None:
+    assert _grants("ConsoleFunction") == []
+    assert "| console | none | | | |" in OPERATIONS_GUIDE.read_text(encoding="utf-8")

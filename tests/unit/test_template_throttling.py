@@ -24,6 +24,7 @@ RESERVATIONS = {
     "ExpandFunction": "ExpandReservedConcurrency",
     "AnalyticsFunction": "AnalyticsReservedConcurrency",
     "QrFunction": "QrReservedConcurrency",
+    "ConsoleFunction": "ConsoleReservedConcurrency",
 }
 UNRESERVED_MINIMUM = 100  # what Lambda keeps unreserved in every account
 

@@ -23,7 +23,7 @@ RESERVED_WORDS = frozenset(
         "about", "www", "app", "auth", "oauth", "callback", "expand", "links", "keys",
         "domains", "stats", "metrics", "favicon.ico", "robots.txt", "sitemap.xml", "humans.txt",
         "security.txt", ".well-known", "apple-app-site-association", "manifest.json", "index", "null",
-        "undefined",
+        "undefined", "console",
     }
 )  # fmt: skip
 
