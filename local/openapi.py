@@ -430,6 +430,17 @@ OPERATIONS: dict[str, Operation] = {
         (Answer(200, "The file.", content={"*/*": {"schema": {}}}),),
         (LinkNotFound,),
     ),
+    "GET /console": Operation(
+        "The web console's page (it asks for an API key itself)",
+        "console",
+        (Answer(200, "The page.", content={"text/html": {"schema": {"type": "string"}}}), Answer(304, "Not modified.")),
+    ),
+    "GET /console/assets/{name}": Operation(
+        "The console's scripts and style (their names carry their content hash: cached for a year)",
+        "console",
+        (Answer(200, "The file.", content={"*/*": {"schema": {}}}),),
+        (LinkNotFound,),
+    ),
 }
 HTML_ERRORS = {"/{code}", "/"}  # the redirect answers a browser (Accept prefers text/html) with a page
 TAGS = {
@@ -440,6 +451,7 @@ TAGS = {
     "keys": "API keys (admins only).",
     "domains": "Short domains (admins only).",
     "documentation": "This document and the interactive page.",
+    "console": "The web console: a page and its files, public (the page asks for a key).",
 }
 
 

@@ -99,7 +99,8 @@ def shipped_distributions(function_id: str, template: dict[str, Any] | None = No
     layers'."""
     template = template or load_template()
     spec = function_specs(template)[function_id]
-    shipped = with_dependencies(requirement_names(spec.code_uri / "requirements.txt"))
+    requirements = spec.code_uri / "requirements.txt"  # none: a function of the standard library only (the console)
+    shipped = with_dependencies(requirement_names(requirements)) if requirements.exists() else set()
     for layer_id in function_layers(function_id, template):
         shipped |= layer_contents(layer_id, template)
     return shipped
@@ -126,7 +127,7 @@ def imported_distributions(function_id: str, template: dict[str, Any] | None = N
         # Nothing listens there: an init that reads DynamoDB fails at once, on loopback.
         "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
         "SWAGGER_UI_DIR": str(SWAGGER_UI_DIR),  # the docs function reads its layer's version at init
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT / "console"), str(ROOT)]),
     }
     completed = subprocess.run(  # noqa: S603 - this interpreter, a module of ours, a handler named in template.yaml
         [sys.executable, "-m", "local.packages", handler_module],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -272,7 +273,7 @@ def test_no_other_function_imports_segno_or_the_qr_modules() -> None:
     # GIVEN a fresh interpreter importing every other function's handler, as their cold starts do
     handlers = sorted({route.handler.rpartition(".")[0] for route in routes() if route.function != "QrFunction"})
     env = resolve_environment(next(iter(routes())).environment, table_name=TABLE_NAME) | {
-        "PYTHONPATH": str(ROOT / "functions"),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT / "console")]),
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
