@@ -1,6 +1,5 @@
 """The user's ``shortlinks`` command against the local server over real HTTP, with a member key of its own: every
-command a person or a script uses, from shorten to import and export. (``qr`` is tested against a stand-in in
-tests/unit/cli/test_qr.py until its route exists.)"""
+command a person or a script uses, from shorten to import and export, and a QR code that scans."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ import pytest
 
 from tests.cli_runner import Run, run
 from tests.e2e.conftest import NewKey
+from tests.qr_decoding import decode
 
 pytestmark = pytest.mark.e2e
 
@@ -216,3 +216,33 @@ def test_import_250_rows_in_3_requests_then_export_them(
     assert {row["code"] for row in exported} == {row["result_code"] for row in results[:249]}
     assert {row["url"] for row in exported} == {f"https://example.org/import/{n}" for n in range(249)}
     assert {row["tags"] for row in exported} == {tag}
+
+
+@pytest.mark.parametrize(("suffix", "media_type"), [(".png", "image/png"), (".svg", "image/svg+xml")])
+def test_a_tagged_links_qr_code_saved_by_the_command_scans_to_its_short_url(
+    shortlinks: Shortlinks,
+    unique_alias: Callable[[str], str],
+    anonymous: httpx.Client,
+    tmp_path: Path,
+    suffix: str,
+    media_type: str,
+) -> None:
+    # GIVEN a link made with UTM flags
+    alias = unique_alias("cliqr")
+    created = shortlinks(
+        "shorten", "https://example.org/fair", "--alias", alias, "--utm-source", "poster", "--utm-campaign", "fair"
+    )
+    assert created.status == 0, created.err
+    short_url = created.out.strip()
+
+    # WHEN its QR code is saved, the format taken from the file's name
+    image = tmp_path / f"fair{suffix}"
+    saved = shortlinks("qr", alias, "-o", str(image))
+
+    # THEN the file is a code a phone reads as the short URL with the scan marker, which leads to the tagged
+    # destination without the marker
+    assert saved.status == 0, saved.err
+    [text] = decode(media_type, image.read_bytes())
+    assert text == f"{short_url}?_sl=qr"
+    location = anonymous.get(text.removeprefix(str(anonymous.base_url).rstrip("/"))).headers["location"]
+    assert location == "https://example.org/fair?utm_source=poster&utm_campaign=fair"

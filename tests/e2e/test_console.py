@@ -19,8 +19,6 @@ from tests.e2e.console_browser import chromium_context
 pytestmark = pytest.mark.e2e
 
 CreateLink = Callable[..., dict[str, Any]]
-QR_MISSING = "GET /v1/links/{code}/qr is not on this branch yet (the QR issue adds it)"
-UTM_MISSING = "POST /v1/links has no utm field on this branch yet (the UTM issue adds it)"
 
 
 @pytest.fixture
@@ -333,7 +331,6 @@ def test_signing_in_and_creating_work_by_keyboard_every_control_is_labelled_and_
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), route
 
 
-@pytest.mark.xfail(reason=QR_MISSING, strict=False)
 def test_a_new_links_qr_code_downloads_as_svg_and_png(page: Page, base_url: str, admin_key: str) -> None:
     alias = f"qr-{uuid.uuid4().hex[:8]}"
     sign_in(page, base_url, admin_key)
@@ -350,7 +347,6 @@ def test_a_new_links_qr_code_downloads_as_svg_and_png(page: Page, base_url: str,
         assert magic in download.path().read_bytes()[:512]
 
 
-@pytest.mark.xfail(reason=UTM_MISSING, strict=False)
 def test_utm_fields_tag_the_destination_visitors_reach(
     page: Page, base_url: str, admin_key: str, client: httpx.Client
 ) -> None:
