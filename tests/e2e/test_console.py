@@ -338,7 +338,8 @@ def test_a_new_links_qr_code_downloads_as_svg_and_png(page: Page, base_url: str,
 
     qr = page.locator(".result img.qr")
     expect(qr).to_be_visible()
-    assert page.evaluate("(image) => image.naturalWidth", qr.element_handle()) > 0
+    # THEN the image loaded and decoded (visible comes first: the browser may still be fetching it)
+    page.wait_for_function("(image) => image.complete && image.naturalWidth > 0", arg=qr.element_handle())
     for name, suffix, magic in [("Download SVG", ".svg", b"<svg"), ("Download PNG", ".png", b"\x89PNG")]:
         with page.expect_download() as downloading:
             page.get_by_role("link", name=name).click()
