@@ -24,6 +24,7 @@ from bench.fixtures import (
     function_environment,
     key_item,
     link_item,
+    run_probe,
     visitor_secret_item,
 )
 from local.packages import function_layers, makefile_requirements
@@ -149,18 +150,9 @@ def measure(endpoint: str, runs: int = RUNS) -> dict[str, ColdStart]:
 
 
 def _probe(name: str, event_path: str, endpoint: str) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, "-S", "-m", "bench.coldstart_probe", HANDLERS[name], event_path],
-        env=lambda_like_environment(name, endpoint),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+    outcome = run_probe(
+        "bench.coldstart_probe", [HANDLERS[name], event_path], lambda_like_environment(name, endpoint), timeout=60
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"cold start probe for {name} failed:\n{completed.stderr[-2000:]}")
-    outcome: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     if outcome["status"] >= 500:
         raise RuntimeError(f"cold start probe for {name} answered {outcome['status']}")
     return outcome

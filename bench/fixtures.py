@@ -157,7 +157,7 @@ def visitor_secret_item(day: date | None = None) -> dict[str, Any]:
     }
 
 
-def run_probe(module: str, arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
+def run_probe(module: str, arguments: list[str], env: dict[str, str], timeout: float = 600) -> dict[str, Any]:
     """Run ``python -S -m <module> <arguments>`` (a Lambda-like interpreter: no site-packages but ``env``'s
     PYTHONPATH) and return the JSON object its last line of output holds; ``RuntimeError`` with its stderr if it
     failed."""
@@ -168,7 +168,7 @@ def run_probe(module: str, arguments: list[str], env: dict[str, str]) -> dict[st
         capture_output=True,
         text=True,
         check=False,
-        timeout=600,
+        timeout=timeout,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(arguments[:1])} failed:\n{completed.stderr[-3000:]}")

@@ -12,6 +12,7 @@ from shortlinks.domain.errors import ShortlinksError
 from shortlinks.web.http import (
     BadRequest,
     error_body,
+    etag_matches,
     lower_headers,
     request_host,
     source_ip,
@@ -216,3 +217,20 @@ def test_without_the_edge_the_source_ip_is_the_one_api_gateway_saw() -> None:
 
     assert source_ip(event, behind_edge=False) == "203.0.113.9"
     assert source_ip({}, behind_edge=False) == ""
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "matches"),
+    [
+        (None, False),
+        ("", False),
+        ('"abc"', True),
+        ('W/"abc"', True),  # weak comparison, as RFC 9110 asks of If-None-Match
+        ('"old", "abc"', True),
+        ("*", True),
+        ('"abd"', False),
+        ("abc", False),  # an ETag is quoted: the bare value names nothing
+    ],
+)
+def test_if_none_match_names_the_current_etag(if_none_match: str | None, matches: bool) -> None:
+    assert etag_matches(if_none_match, '"abc"') is matches

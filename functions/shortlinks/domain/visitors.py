@@ -62,11 +62,9 @@ class DailySecret:
             self._day, self._secret, self._failed_at = day, secret, None
 
     def for_moment(self, now: datetime) -> bytes | None:
-        day = now.date()
-        if day == self._day:
-            return self._secret
-        if self._failed_at is not None and self.clock() - self._failed_at < RETRY_SECONDS:
-            return None
+        day = self.wanted(now)
+        if day is None:  # held, or asked for less than RETRY_SECONDS ago without success
+            return self._secret if self._day == now.date() else None
         try:
             secret = self.load(day)
         except StorageUnavailable:

@@ -23,8 +23,8 @@ from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, path_parameter
 from shortlinks.web.hosts import ShortDomains, registry_for
-from shortlinks.web.http import lower_headers, request_host
-from shortlinks.web.qr_images import QrImage, qr_image
+from shortlinks.web.http import etag_matches, lower_headers, request_host
+from shortlinks.web.qr_images import qr_image
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -53,7 +53,7 @@ def qr_route(event: dict[str, Any]) -> JsonResponse:
     image = qr_image(scan_url(domains.short_url(domain, code, host)), query)
     metrics.add_metric(name="QrCodes", unit=MetricUnit.Count, value=1)
     headers = {"ETag": image.etag, "Cache-Control": _CACHE}
-    if _matches(lower_headers(event).get("if-none-match"), image):
+    if etag_matches(lower_headers(event).get("if-none-match"), image.etag):
         return JsonResponse(304, "", headers)
     return JsonResponse(
         200,
@@ -74,14 +74,6 @@ def _query(event: dict[str, Any]) -> QrQuery:
         return QrQuery.model_validate(event.get("queryStringParameters") or {})
     except ValidationError as exc:
         raise invalid_fields(exc) from None
-
-
-def _matches(if_none_match: str | None, image: QrImage) -> bool:
-    """``If-None-Match`` names this image (a list of ETags, weak ones compared weakly as RFC 9110 says, or ``*``)."""
-    if if_none_match is None:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or image.etag in tags
 
 
 _serve = json_endpoint(by_route_key({"GET /v1/links/{code}/qr": qr_route}))

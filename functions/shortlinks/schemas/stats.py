@@ -51,15 +51,7 @@ class SeriesPoint(BaseModel):
 
     @classmethod
     def of(cls, point: Point) -> Self:
-        tally = point.tally
-        return cls(
-            start=utc(point.start),
-            clicks=tally.clicks,
-            human=tally.human,
-            bots=tally.bots,
-            previews=tally.previews,
-            unique_visitors=tally.unique_visitors,
-        )
+        return cls(start=utc(point.start), **Totals.of(point.tally).model_dump())
 
 
 class ValueClicks(BaseModel):

@@ -177,3 +177,11 @@ def prefers(accept: str, media_type: str) -> bool:
         elif media in ("application/json", "application/*"):
             json_q = max(json_q, quality)
     return wanted > 0 and wanted >= json_q
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` names ``etag``: a list of ETags, weak ones compared weakly as RFC 9110 says, or ``*``."""
+    if if_none_match is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
