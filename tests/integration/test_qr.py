@@ -129,6 +129,8 @@ def test_an_image_is_publicly_cacheable_with_a_strong_etag_and_revalidates_to_30
     assert (revalidated.status, revalidated.body) == (304, "")
     assert revalidated.headers["etag"] == etag
     assert revalidated.headers["cache-control"] == "public, max-age=300"
+    # AND it names no content type of its own, which a cache would apply to the image it holds
+    assert "content-type" not in revalidated.headers
 
 
 def test_other_parameters_are_another_image_with_another_etag(qr: LambdaFunction, store: LinkStore) -> None:

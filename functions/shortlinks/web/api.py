@@ -33,7 +33,10 @@ class JsonResponse:
 
     def to_lambda(self) -> dict[str, Any]:
         """The HTTP API (payload 2.0) response dict."""
-        response = {"statusCode": self.status, "headers": _API_HEADERS | self.headers, "body": self.body}
+        headers = _API_HEADERS | self.headers
+        if self.status == 304:  # no body; a cache applies a 304's headers to what it holds (an image, say)
+            del headers["Content-Type"]
+        response = {"statusCode": self.status, "headers": headers, "body": self.body}
         if self.base64_encoded:
             response["isBase64Encoded"] = True
         return response
