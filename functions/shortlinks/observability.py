@@ -1,6 +1,8 @@
 """Logger, metrics and the click record shared by every handler.
 
-No tracer: X-Ray's SDK costs cold-start time on every path (docs/benchmarks.md).
+No tracer: X-Ray's SDK costs cold-start time on every path (docs/benchmarks.md). Powertools' ``Logger`` and
+``Metrics`` are built when a handler first imports them (``from shortlinks.observability import logger``), not
+when this module loads: the redirect imports only ``write_click`` and so loads no Powertools at all.
 """
 
 from __future__ import annotations
@@ -8,15 +10,36 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain import click_format
 
-logger = Logger()
-metrics = Metrics()
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    logger: Logger
+    metrics: Metrics
+
+
+def __getattr__(name: str) -> Any:
+    """``logger``, ``metrics`` and ``MetricUnit``, made on first use (PEP 562) and kept as module globals."""
+    if name == "logger":
+        from aws_lambda_powertools import Logger
+
+        value: Any = Logger()
+    elif name == "metrics":
+        from aws_lambda_powertools import Metrics
+
+        value = Metrics()
+    elif name == "MetricUnit":
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        value = MetricUnit
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def write_click(request_id: str, click: dict[str, Any]) -> None:

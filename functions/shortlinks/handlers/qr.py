@@ -37,7 +37,6 @@ _CACHE = f"public, max-age={QR_MAX_AGE_SECONDS}"
 
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
-repository.warm_up()
 domains = ShortDomains(settings, registry_for(settings, repository))
 
 

@@ -10,11 +10,10 @@ stack), and a deliberately small import graph: no Powertools event handler, no p
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from aws_lambda_powertools.logging import correlation_paths
+from typing import Any
 
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain import click_format as wire
@@ -25,7 +24,7 @@ from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query, without_qr_marker
 from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
-from shortlinks.observability import logger, write_click
+from shortlinks.observability import write_click
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.hosts import ShortDomains, registry_for
@@ -41,16 +40,13 @@ from shortlinks.web.http import (
 )
 from shortlinks.web.pages import PAGE_CSP, error_page
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
-
 # Where the visitor came from is the destination's business only down to the origin, and never over a downgrade.
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 _MAX_LOGGED_USER_AGENT = 256
 
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
-repository.warm_up()  # the botocore client; nothing is read at cold start (docs/architecture.md, "Redirect")
+# Nothing is read at cold start (docs/architecture.md, "Redirect"); the reader's botocore client is built now.
 # The domain registry is read when a request first needs it (every request does), then every DOMAIN_CACHE_SECONDS.
 domains = ShortDomains(settings, registry_for(settings, repository))
 # The day's visitor-id secret: it comes with the container's first link read of the day (one BatchGetItem).
@@ -66,10 +62,14 @@ targets = CachedTargets(
 )
 
 
-# No EMF metric line: metric filters on the click records count redirects, misses, 410s and 503s (template.yaml).
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+# No Powertools: the click record is the redirect's log, and its rare warnings go through the standard library's
+# logging, which Lambda writes as JSON with the request id (LogFormat: JSON). No EMF metric line either: metric
+# filters on the click records count redirects, misses, 410s and 503s (template.yaml).
+log = logging.getLogger("shortlinks.redirect")
+
+
 @within_budget
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     headers = lower_headers(event)
     code = (event.get("pathParameters") or {}).get("code", "")
     host = request_host(event, settings.behind_edge)
@@ -98,7 +98,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
     except ShortlinksError as error:  # gone (410), or the store is unavailable (503: let nobody cache it)
         if status_for(error) >= 500:
-            logger.warning("redirect failed", extra={"code": code, "error": error.code})
+            log.warning("redirect failed: %s for code %r", error.code, code[:64])
         response = _refusal(error, headers.get("accept", ""), short_domain=short_domain)
     else:
         destination = target.destination

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any
-
-from pynamodb.connection import TableConnection
+from typing import Any, Protocol
 
 from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.storage import budget
 from shortlinks.storage.failures import RETRY_AFTER_THROTTLED_SECONDS, STORE_FAILURES, unavailable
+
+
+class BatchReader(Protocol):
+    """What sends the calls: pynamodb's ``TableConnection``, or ``storage.raw.RawTable`` (the redirect's)."""
+
+    @property
+    def table_name(self) -> str: ...
+
+    def batch_get_item(
+        self, keys: Any, *, consistent_read: bool = ..., attributes_to_get: Any = ...
+    ) -> dict[str, Any]: ...
+
 
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 MAX_UNPROCESSED_ROUNDS = 5
@@ -19,7 +29,7 @@ UNPROCESSED_BACKOFF_SECONDS = 0.05
 
 
 def batch_get(
-    table: TableConnection,
+    table: BatchReader,
     keys: list[dict[str, Any]],
     *,
     consistent_read: bool = False,
@@ -40,12 +50,8 @@ def batch_get(
                 break
             time.sleep(delay)
         try:
-            # pynamodb types the keys as strings; they are attribute maps, as its own Model.batch_get sends them.
-            data = table.batch_get_item(
-                keys,  # type: ignore[arg-type]
-                consistent_read=consistent_read,
-                attributes_to_get=attributes,
-            )
+            # Attribute maps, as pynamodb's own Model.batch_get sends them (it types the keys as strings).
+            data = table.batch_get_item(keys, consistent_read=consistent_read, attributes_to_get=attributes)
         except STORE_FAILURES as exc:
             raise unavailable(exc) from exc
         items.extend(data.get("Responses", {}).get(table.table_name, []))

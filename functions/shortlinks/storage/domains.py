@@ -10,14 +10,14 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.constants import NONE
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.links import LinkState
+from shortlinks.storage.domain_items import read_domain, read_domains
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
-from shortlinks.storage.keys import DOMAIN_SK_PREFIX, DOMAINS_PK, LINK_SK, domain_gsi3pk, domain_sk
-from shortlinks.storage.models import LinkItem, bind, share_client
+from shortlinks.storage.keys import DOMAINS_PK, LINK_SK, domain_gsi3pk, domain_sk
+from shortlinks.storage.models import LinkItem, bind, raw_table, share_client
 
 # The only attributes a tombstone writes or checks (besides the key): the domains function's IAM allows its
 # UpdateItem on links these and no others (template.yaml, dynamodb:Attributes).
@@ -68,21 +68,16 @@ class DynamoDomainRepository:
         except STORE_FAILURES as exc:
             raise unavailable(exc) from exc
         if domain.is_default:
-            for other in self._items():
+            for other in self.list_all():
                 if other.host != domain.host and other.is_default:
                     self._clear_default(other.host)
 
     def get(self, host: str) -> ShortDomain | None:
-        try:
-            return _short_domain(self._item.get(DOMAINS_PK, domain_sk(host), consistent_read=True))
-        except DoesNotExist:
-            return None
-        except STORE_FAILURES as exc:
-            raise unavailable(exc) from exc
+        return read_domain(raw_table(self._item), host)
 
     def list_all(self) -> list[ShortDomain]:
         """Every domain, by host: one ``Query`` of the partition ``DOMAINS`` (the registry's load)."""
-        return [_short_domain(item) for item in self._items()]
+        return read_domains(raw_table(self._item))
 
     def remove(self, host: str) -> None:
         try:
@@ -162,12 +157,6 @@ class DynamoDomainRepository:
                 return  # removed meanwhile
             raise unavailable(exc) from exc
 
-    def _items(self) -> list[DomainItem]:
-        try:
-            return list(self._item.query(DOMAINS_PK, self._item.sk.startswith(DOMAIN_SK_PREFIX)))
-        except STORE_FAILURES as exc:
-            raise unavailable(exc) from exc
-
     def _to_item(self, domain: ShortDomain) -> DomainItem:
         return self._item(
             DOMAINS_PK,
@@ -196,19 +185,6 @@ def _key_set(allowed_keys: frozenset[str] | None) -> set[str] | None:
         # DynamoDB cannot store an empty set, and leaving it out would mean "every key": refuse, never widen.
         raise ValueError("an empty allowed_keys cannot be stored; the domain service refuses it")
     return set(allowed_keys)
-
-
-def _short_domain(item: DomainItem) -> ShortDomain:
-    return ShortDomain(
-        host=item.host,
-        base_url=item.base_url,
-        default_redirect_type=int(item.default_redirect_type),
-        root_url=item.root_url,
-        not_found_url=item.not_found_url,
-        allowed_keys=frozenset(item.allowed_keys) if item.allowed_keys is not None else None,
-        is_default=bool(item.is_default),
-        created_at=datetime.fromisoformat(item.created_at),
-    )
 
 
 def _iso(moment: datetime) -> str:

@@ -16,6 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pynamodb.models import Model
 
 from shortlinks.storage import budget
+from shortlinks.storage.raw import RawTable
 
 
 class Gsi1Index(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -172,3 +173,9 @@ def bind_shared[M: Model](
 def share_client(model: type[Model], owner: type[Model]) -> None:
     """Make ``model`` send its requests through ``owner``'s botocore client (same table, same credentials)."""
     model._get_connection().connection = owner._get_connection().connection
+
+
+def raw_table(model: type[Model]) -> RawTable:
+    """The table ``model`` is bound to, through the same botocore client, for the requests written out in
+    storage/raw.py (the ones the redirect sends too)."""
+    return RawTable(model._get_connection().connection.client, model.Meta.table_name)

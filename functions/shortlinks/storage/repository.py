@@ -30,7 +30,7 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import LinkItem, bind, bind_shared, share_client
+from shortlinks.storage.models import LinkItem, bind, bind_shared, raw_table, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
 from shortlinks.storage.targets import read_target
 
@@ -65,7 +65,7 @@ class DynamoLinkRepository:
         return _link(item)
 
     def get_target(self, domain: str, code: str) -> Target | None:
-        return read_target(self._item, domain, code)
+        return read_target(raw_table(self._item), domain, code)
 
     def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
         item = self._to_item(link)

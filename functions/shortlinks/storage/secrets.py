@@ -14,43 +14,29 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
-
+from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.links import utc_now
-from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import VISITOR_SECRET_PK, visitor_secret_sk
-from shortlinks.storage.models import bind_shared
+from shortlinks.storage.raw import RawTable, dynamodb_client, string_key, text
 
 SECRET_BYTES = 32
 SECRET_LIFETIME = timedelta(hours=48)  # from the start of its day: its day, and the next for late readers
 
 
-class VisitorSecretItem(Model):
-    """``pk = SECRET#visitor``, ``sk = <YYYY-MM-DD>``; ``secret`` is base64; TTL deletes it."""
-
-    class Meta:
-        table_name = "unbound"  # replaced by models.bind()
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    entity = UnicodeAttribute(default="secret")
-    secret = UnicodeAttribute()
-    ttl = NumberAttribute()
-
-
 class DynamoVisitorSecrets:
+    """Items ``pk = SECRET#visitor``, ``sk = <YYYY-MM-DD>``, ``secret`` in base64, ``ttl`` for DynamoDB's TTL to
+    delete them; read and written through a bare botocore client (storage/raw.py: the redirect loads no pynamodb)."""
+
     def __init__(
         self,
         table_name: str,
         region: str,
         endpoint: str | None = None,
         *,
-        share_with: Any = None,
+        client: Any = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._item = bind_shared(VisitorSecretItem, table_name, region, endpoint, share_with)
+        self._table = RawTable(client if client is not None else dynamodb_client(region, endpoint), table_name)
         self._clock = clock
 
     def secret_for(self, day: date) -> bytes:
@@ -63,29 +49,24 @@ class DynamoVisitorSecrets:
         if stored is not None:
             return stored
         secret = os.urandom(SECRET_BYTES)
-        item = self._item(
-            VISITOR_SECRET_PK,
-            visitor_secret_sk(day.isoformat()),
-            secret=base64.b64encode(secret).decode(),
-            ttl=int(expires.timestamp()),
-        )
-        try:
-            item.save(condition=self._item.pk.does_not_exist())
-        except STORE_FAILURES as exc:
-            if failure_code(exc) != CONDITION_FAILED:
-                raise unavailable(exc) from exc
-            winner = self._read(day)  # another container created it first: everyone uses that one
-            if winner is None:
-                raise unavailable(exc) from exc
-            return winner
-        return secret
+        item = string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat())) | {
+            "entity": {"S": "secret"},
+            "secret": {"S": base64.b64encode(secret).decode()},
+            "ttl": {"N": str(int(expires.timestamp()))},
+        }
+        if self._table.put_new(item):
+            return secret
+        winner = self._read(day)  # another container created it first: everyone uses that one
+        if winner is None:
+            raise StorageUnavailable.because("SecretVanished")
+        return winner
 
     def _read(self, day: date) -> bytes | None:
         # Strongly consistent: a secret created a moment ago elsewhere must be found, not replaced.
-        try:
-            item = self._item.get(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat()), consistent_read=True)
-        except DoesNotExist:
-            return None
-        except STORE_FAILURES as exc:
-            raise unavailable(exc) from exc
-        return base64.b64decode(item.secret)
+        item = self._table.get_item(
+            string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat())),
+            consistent_read=True,
+            attributes=["secret"],
+        )
+        secret = text(item, "secret") if item else None
+        return base64.b64decode(secret) if secret else None

@@ -2,8 +2,8 @@
 day's visitor secret (its cold start, a new day), one BatchGetItem of the link and the secret. Creating a day's
 secret that nobody has created yet goes through storage/secrets.py.
 
-The redirect function imports this module instead of storage.repository, so it loads neither the history and
-rate-counter models nor pynamodb's transactions (docs/benchmarks.md).
+The redirect and QR functions import this module instead of storage.repository, and it sends through a bare botocore
+client (storage/raw.py), so they load no pynamodb at all (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from typing import Any
 
 from shortlinks.domain.links import LinkState, Target
 from shortlinks.storage.batch import batch_get
-from shortlinks.storage.failures import STORE_FAILURES, unavailable
 from shortlinks.storage.keys import LINK_SK, VISITOR_SECRET_PK, link_pk, visitor_secret_sk
-from shortlinks.storage.models import LinkItem, bind
+from shortlinks.storage.raw import RawTable, dynamodb_client, string_key, text
 from shortlinks.storage.secrets import DynamoVisitorSecrets
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
@@ -25,31 +24,18 @@ TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "sta
 BATCH_ATTRIBUTES = ["pk", *TARGET_ATTRIBUTES, "secret"]
 
 
-def read_target(model: type[LinkItem], domain: str, code: str) -> Target | None:
-    """Through the table connection's GetItem, skipping pynamodb's model instantiation (which costs about as much
-    as our whole handler adds; docs/benchmarks.md)."""
-    try:
-        data = model._get_connection().get_item(
-            link_pk(domain, code), LINK_SK, consistent_read=False, attributes_to_get=list(TARGET_ATTRIBUTES)
-        )
-    except STORE_FAILURES as exc:
-        raise unavailable(exc) from exc
-    item = data.get("Item")
+def read_target(table: RawTable, domain: str, code: str) -> Target | None:
+    item = table.get_item(string_key(link_pk(domain, code), LINK_SK), attributes=TARGET_ATTRIBUTES)
     return _target(item) if item else None
 
 
-def read_target_and_secret(
-    model: type[LinkItem], domain: str, code: str, day: date
-) -> tuple[Target | None, bytes | None]:
+def read_target_and_secret(table: RawTable, domain: str, code: str, day: date) -> tuple[Target | None, bytes | None]:
     """The link's target and ``day``'s visitor secret in one eventually consistent ``BatchGetItem`` (a secret
     created elsewhere a moment ago and not seen yet is looked for again, strongly consistent, before one is made)."""
     link_key = link_pk(domain, code)
-    keys = [
-        {"pk": {"S": link_key}, "sk": {"S": LINK_SK}},
-        {"pk": {"S": VISITOR_SECRET_PK}, "sk": {"S": visitor_secret_sk(day.isoformat())}},
-    ]
-    items = {item["pk"]["S"]: item for item in batch_get(model._get_connection(), keys, attributes=BATCH_ATTRIBUTES)}
-    link, secret = items.get(link_key), items.get(VISITOR_SECRET_PK, {}).get("secret", {}).get("S")
+    keys = [string_key(link_key, LINK_SK), string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat()))]
+    items = {item["pk"]["S"]: item for item in batch_get(table, keys, attributes=BATCH_ATTRIBUTES)}
+    link, secret = items.get(link_key), text(items.get(VISITOR_SECRET_PK, {}), "secret")
     return (_target(link) if link else None), (base64.b64decode(secret) if secret else None)
 
 
@@ -66,21 +52,17 @@ def _target(item: dict[str, Any]) -> Target:
 
 
 class DynamoTargetReader:
-    """What the redirect function holds: the link model bound to the table, and its one botocore client."""
+    """What the redirect function holds: the table through its one botocore client, built at cold start."""
 
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
-        self._item = bind(LinkItem, table_name, region, endpoint)
-        self._secrets = DynamoVisitorSecrets(table_name, region, endpoint, share_with=self)
-
-    def warm_up(self) -> None:
-        """Create the botocore client now (at cold start), not on the first request."""
-        self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+        self.table = RawTable(dynamodb_client(region, endpoint), table_name)
+        self._secrets = DynamoVisitorSecrets(table_name, region, client=self.table.client)
 
     def get_target(self, domain: str, code: str) -> Target | None:
-        return read_target(self._item, domain, code)
+        return read_target(self.table, domain, code)
 
     def get_target_and_secret(self, domain: str, code: str, day: date) -> tuple[Target | None, bytes | None]:
-        return read_target_and_secret(self._item, domain, code, day)
+        return read_target_and_secret(self.table, domain, code, day)
 
     def visitor_secret(self, day: date) -> bytes:
         """The day's visitor-id secret (storage/secrets.py), created if nobody has yet, through this reader's

@@ -66,12 +66,12 @@ class ShortDomains:
 
 def registry_for(settings: Settings, share_client_with: object | None = None) -> DomainRegistry:
     """The domain registry a function keeps for its container, read through the function's one botocore client
-    (``share_client_with``: a repository or reader holding a bound link model in ``_item``)."""
-    from shortlinks.storage.domains import DynamoDomainRepository
-    from shortlinks.storage.models import share_client
+    (``share_client_with``: a reader holding a ``RawTable`` in ``table``, or a repository holding a bound pynamodb
+    model in ``_item``; storage/raw.py ``client_of``)."""
+    from functools import partial
 
-    domains = DynamoDomainRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    owner = getattr(share_client_with, "_item", None)
-    if owner is not None:
-        share_client(domains._item, owner)
-    return DomainRegistry(domains.list_all, settings.domain_cache_seconds)
+    from shortlinks.storage.domain_items import read_domains
+    from shortlinks.storage.raw import RawTable, client_of
+
+    client = client_of(share_client_with, settings.region, settings.dynamodb_endpoint)
+    return DomainRegistry(partial(read_domains, RawTable(client, settings.table_name)), settings.domain_cache_seconds)
