@@ -15,8 +15,10 @@ from tests.integration.harness import REGION, TABLE_NAME, HttpResponse, LambdaFu
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def visit(redirect: LambdaFunction, code: str, host: str = "sho.rt") -> HttpResponse:
-    return redirect(load_event("redirect", path_parameters={"code": code}, headers={"host": host}))
+def visit(redirect: LambdaFunction, code: str, host: str = "sho.rt", scheme: str = "https") -> HttpResponse:
+    """A request as API Gateway (https) or the local server (http, its own scheme) passes it on."""
+    headers = {"host": host, "x-forwarded-proto": scheme}
+    return redirect(load_event("redirect", path_parameters={"code": code}, headers=headers))
 
 
 @pytest.mark.parametrize(
@@ -42,7 +44,7 @@ def test_a_domain_served_over_http_gets_no_hsts(redirect: LambdaFunction, store:
     redirect.module.domains._registry.refresh()
     store.add("AbC1234", "https://example.org/", domain="127.0.0.1")
 
-    local = visit(redirect, "AbC1234", host="127.0.0.1:3000")
+    local = visit(redirect, "AbC1234", host="127.0.0.1:3000", scheme="http")
     not_found_page = visit(redirect, "Nope123", host="care.link")
     unknown_host = visit(redirect, "AbC1234", host="elsewhere.example")
 

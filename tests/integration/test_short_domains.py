@@ -144,10 +144,11 @@ def test_a_short_url_on_an_unregistered_host_is_not_ours(expand: LambdaFunction,
 
 @pytest.mark.usefixtures("two_domains")
 def test_an_unregistered_host_is_404_without_reading_a_link(redirect: LambdaFunction, store: LinkStore) -> None:
-    # GIVEN a link "help" on care.link, and the redirect function's registry already read (not the link: its
-    # cached copy has expired)
+    # GIVEN a link "help" on care.link, and the redirect function's registry already read (a miss reads it; not the
+    # link: its cached copy has expired)
     store.add("help", "https://care.example/help", domain=CARE)
     assert visit(redirect, CARE, "help").status == 302
+    assert visit(redirect, CARE, "nope123").status in (302, 404)
     redirect_cache_expires(redirect)
 
     # WHEN the same code is asked for on a host that is not registered
@@ -357,3 +358,28 @@ def test_without_registered_domains_the_service_runs_on_its_one_domain(
     assert fetched.json()["short_url"] == "https://sho.rt/help"
     assert_error(create(create_request({"url": "https://care.example/x", "domain": CARE})), 404, "unknown_domain")
     assert_error(create(create_request({"url": "https://sho.rt/x"})), 422, "url_is_short_link")
+
+
+@pytest.mark.usefixtures("two_domains")
+def test_a_fresh_containers_first_redirect_reads_its_link_and_not_the_registry(
+    redirect: LambdaFunction, store: LinkStore
+) -> None:
+    # GIVEN a link "help" on care.link and a redirect function that has read nothing yet
+    store.add("help", "https://care.example/help", domain=CARE)
+    redirect.module.domains._registry.refresh()
+    redirect_cache_expires(redirect)
+
+    # WHEN its first request asks for the link, and a second asks for a code care.link does not have
+    with recording_dynamodb_calls() as calls:
+        found = visit(redirect, CARE, "help")
+        first = [call.operation for call in calls]
+        missed = visit(redirect, CARE, "nope123")
+
+    # THEN the link was answered after one read of the link alone (with the day's visitor secret), and only the
+    # miss read the registry, to learn what care.link answers for an unknown code (its not-found page)
+    assert found.status == 302
+    assert found.headers["location"] == "https://care.example/help"
+    assert len(first) == 1
+    assert first[0] in ("GetItem", "BatchGetItem")
+    assert (missed.status, missed.headers["location"]) == (302, CARE_MISSING)
+    assert [call.operation for call in calls][len(first) :] == ["GetItem", "Query"]

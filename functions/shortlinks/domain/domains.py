@@ -85,6 +85,10 @@ class DomainRegistry:
     def refresh(self) -> None:
         self._loaded_at = None
 
+    def is_fresh(self) -> bool:
+        """Whether a copy read less than ``ttl_seconds`` ago is held (so asking it reads nothing)."""
+        return self._loaded_at is not None and self._clock() - self._loaded_at < self._ttl
+
     def load(self) -> None:
         """Read the registry now (at cold start) unless a fresh copy is held."""
         self._fresh()

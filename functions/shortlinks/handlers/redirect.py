@@ -80,16 +80,23 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     # A QR code's scan carries a marker (domain/urls.py QR_MARKER): counted as such, never forwarded.
     raw_query, scanned = without_qr_marker(str(event.get("rawQueryString", "")))
     try:
-        short_domain = domains.of_request(host)
-        domain = short_domain.host if short_domain else domain
-        if short_domain is None:  # a host that is not one of our domains: nothing to look up
-            raise LinkNotFound.for_code(code)
-        if not code:  # the domain's root
-            if short_domain.root_url is None:
-                raise LinkNotFound.for_code("/")
-            target = Target(url=short_domain.root_url, forward_query=False)
-        else:
-            target = resolve_target(targets, domain, code, now)
+        # The link under the request's own host first: the registry is read only on a miss, for a root, or once it is
+        # stale, so a container's first request makes one read, not two (web/hosts.py ShortDomains.guess).
+        guessed = short_domain = domains.guess(host, headers.get("x-forwarded-proto", "https")) if code else None
+        target = _found(guessed.host, code, now) if guessed is not None else None
+        if target is None:
+            short_domain = domains.of_request(host)
+            domain = short_domain.host if short_domain else domain
+            if short_domain is None:  # a host that is not one of our domains: nothing to look up
+                raise LinkNotFound.for_code(code)
+            if not code:  # the domain's root
+                if short_domain.root_url is None:
+                    raise LinkNotFound.for_code("/")
+                target = Target(url=short_domain.root_url, forward_query=False)
+            elif guessed is not None and guessed.host == domain:  # already looked up, and missed
+                raise LinkNotFound.for_code(code)
+            else:
+                target = resolve_target(targets, domain, code, now)
     except LinkNotFound as error:
         if short_domain is not None and short_domain.not_found_url is not None and code:
             response = _redirect(302, short_domain.not_found_url, cacheable=False, short_domain=short_domain)
@@ -109,6 +116,14 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if method == "HEAD":
         response["body"] = ""
     return response
+
+
+def _found(domain: str, code: str, now: datetime) -> Target | None:
+    """The live link ``code`` on ``domain``, ``None`` when there is none (``LinkGone`` when it is gone)."""
+    try:
+        return resolve_target(targets, domain, code, now)
+    except LinkNotFound:
+        return None
 
 
 def _redirect(

@@ -31,6 +31,23 @@ class ShortDomains:
             return self._single(request_host)
         return self._registry.get(bare_host(request_host))
 
+    def guess(self, request_host: str, scheme: str = "https") -> ShortDomain | None:
+        """The request's host as its own short domain, without reading anything, for the redirect to look its link up
+        first and read the registry only on a miss; ``None`` when a fresh registry is held (no need to guess).
+
+        A live link under the host is proof enough: links are only created on a registered domain (or, without a
+        registry, on the single one), and removing a domain deletes its links. The guess is written with the scheme
+        the request came in with (``X-Forwarded-Proto``: ``https`` through API Gateway, so ``Strict-Transport-
+        Security`` goes out; ``http`` from the local server, so it does not), or as ``SHORT_BASE_URL`` says when it
+        names this host."""
+        if self._registry.is_fresh():
+            return None
+        host = bare_host(request_host)
+        if self._settings.short_base_url is not None and self._settings.short_domain(request_host) == host:
+            return self._single(request_host)
+        scheme = "http" if scheme.strip().lower() == "http" else "https"
+        return ShortDomain(host=host, base_url=f"{scheme}://{request_host.strip().lower()}")
+
     def named(self, requested: str | None, request_host: str) -> ShortDomain:
         """The domain a caller names (body ``domain`` or ``?domain=``), else the default one."""
         if self._registry.is_empty():
