@@ -447,7 +447,8 @@ def test_an_anonymous_links_click_has_no_owner_bucket() -> None:
 def test_the_owners_day_counts_clicks_per_link() -> None:
     rollup = Rollup()
 
-    for fields in ({}, {"user_agent": BOT_AGENTS[0]}, {"code": "help"}, {"method": "HEAD"}):
+    variants: list[dict[str, Any]] = [{}, {"user_agent": BOT_AGENTS[0]}, {"code": "help"}, {"method": "HEAD"}]
+    for fields in variants:
         add_to_rollup(rollup, classified(**fields), OWNER)
 
     owner_day = rollup.buckets[key(Scope.of_owner(OWNER), Granularity.DAY, DAY)]
