@@ -184,10 +184,10 @@ def parse_click(message: str, event_ms: object = None) -> ClickRecord | None:
             ts = _timestamp(data.get(name[wire.TIMESTAMP]))
         else:
             return None
-        get_method = marker == wire.FORMAT and wire.METHOD not in data  # format 3 leaves GET out
+        implied_get = marker == wire.FORMAT and wire.METHOD not in data  # format 3 leaves GET out
         return ClickRecord(
             ts=ts,
-            method=wire.DEFAULT_METHOD if get_method else _required(data, name[wire.METHOD], MAX_METHOD_LENGTH),
+            method=wire.DEFAULT_METHOD if implied_get else _required(data, name[wire.METHOD], MAX_METHOD_LENGTH),
             code=_required(data, name[wire.CODE], MAX_CODE_LENGTH),
             domain=_required(data, name[wire.DOMAIN], MAX_DOMAIN_LENGTH, empty=False),
             status=_status(data.get(name[wire.STATUS])),
