@@ -4,7 +4,7 @@ What the aggregator costs is mostly DynamoDB writes, and a batch's writes grow w
 the records it holds: a link's hour, day and all-time buckets, its day's visitor shards, its owner's and its
 domain's day. So the figure that matters is how many records a batch brings to each item.
 
-1. **A day of click records**, as the redirect writes them (``observability.write_click``): ``DAY_RECORDS`` records
+1. **A day of click records**, as the redirect writes them (domain/click_format.py ``line``): ``DAY_RECORDS`` records
    on ``LINKS`` links with a Zipf-like popularity (the n-th link gets 1/n of the first one's share), on two
    domains and four owners (a tenth of the links anonymous). 70% humans with varied user agents, referrers,
    countries and visitor ids (each link's visitors drawn from a pool half the size of its human clicks, so some
@@ -145,7 +145,7 @@ COUNTRIES = (
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One click record's fields as the redirect writes them (observability.write_click), without its time."""
+    """One click record's fields as the redirect writes them (domain/click_format.py), without its time."""
 
     method: str
     code: str
@@ -156,22 +156,22 @@ class Record:
     country: str | None
     visitor: str
 
-    def line(self, ts: float, request_id: str) -> str:
-        """The record's log line, byte for byte what the redirect's ``write_click`` prints (without its newline)."""
-        record = {
-            "record": "click",
-            "ts": round(ts, 3),
-            "request_id": request_id,
-            "method": self.method,
-            "code": self.code,
-            "domain": self.domain,
-            "status": self.status,
-            "referrer_host": self.referrer_host,
-            "user_agent": self.user_agent[:256] or None,
-            "country": self.country,
-            "visitor": self.visitor,
+    def line(self) -> str:
+        """The record's log line, byte for byte what the redirect writes (domain/click_format.py ``line``, format 3:
+        no time, the log event's timestamp is its time), without its newline."""
+        from shortlinks.domain import click_format as wire
+
+        fields = {
+            wire.METHOD: self.method,
+            wire.CODE: self.code,
+            wire.DOMAIN: self.domain,
+            wire.STATUS: self.status,
+            wire.REFERRER_HOST: self.referrer_host,
+            wire.USER_AGENT: self.user_agent[:256] or None,
+            wire.COUNTRY: self.country,
+            wire.VISITOR: self.visitor,
         }
-        return json.dumps(record, separators=(",", ":"))
+        return wire.line(fields).rstrip("\n")
 
 
 @dataclass
@@ -537,7 +537,7 @@ def _probe() -> None:
     records = day_of_records()
     classified = []
     for record in records:
-        parsed = parse_click(record.line(DAY_START.timestamp(), "r"))
+        parsed = parse_click(record.line(), int(DAY_START.timestamp() * 1000))
         if parsed is None:
             raise SystemExit(f"not a click record: {record}")
         classified.append(classify(parsed))
@@ -670,11 +670,7 @@ def _time_handler(
     for batch in timed:
         chosen = records[batch * size : (batch + 1) * size]
         times = batch_times(batch, size, len(chosen))
-        lines = [
-            record.line(ts, f"bench-{size}-{batch}-{index}")
-            for index, (record, ts) in enumerate(zip(chosen, times, strict=True))
-        ]
-        events.append(_subscription_event(lines, times, batch * size))
+        events.append(_subscription_event([record.line() for record in chosen], times, batch * size))
         found = sorted({(r.domain, r.code) for r in chosen if (r.domain, r.code) in link_items})
         owners.append({"Responses": {table: [link_items[link] for link in found]}, "UnprocessedKeys": {}})
 

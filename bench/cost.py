@@ -65,7 +65,6 @@ WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 # The access log's $context values on a typical request, to size its line from template.yaml's format.
 _ACCESS_LOG_SAMPLE = {
     "$context.requestId": "Ab1Cd2Ef3Gh4IjA=",
-    "$context.requestTimeEpoch": "1764504000000",
     "$context.identity.sourceIp": "203.0.113.195",
     "$context.httpMethod": "GET",
     "$context.domainName": "go.example.com",
@@ -77,7 +76,6 @@ _ACCESS_LOG_SAMPLE = {
     "$context.integrationErrorMessage": "-",
     "$context.authorizer.error": "-",
     "$context.responseLength": "0",
-    "$context.apiId": "a1b2c3d4e5",
 }
 
 
@@ -107,6 +105,7 @@ class Cost:
     design: str
     billed_ms: int  # the route's function, per warm invocation
     parts: dict[str, float]  # dollars per million requests, by line
+    code_log_bytes: int = 0  # what the functions' code wrote per request (the redirect: its click record)
 
     @property
     def dollars_per_million(self) -> float:
@@ -187,7 +186,8 @@ def lambda_design(operation: Operation) -> Cost:
     parts["logs_storage"] = gigabytes * price("logs_storage") * log_retention_days() / DAYS_PER_MONTH
     metrics = sum(len(metric_names(invocation.function)) for invocation in operation.invocations)
     parts["metrics"] = metrics * price("custom_metrics") / (operation.monthly_requests / 1e6)
-    return Cost(operation.name, "HTTP API + Lambda", billed_ms(operation.invocations[0]), parts)
+    code_log_bytes = sum(invocation.log_bytes for invocation in operation.invocations)
+    return Cost(operation.name, "HTTP API + Lambda", billed_ms(operation.invocations[0]), parts, code_log_bytes)
 
 
 def direct_integration_design(operation: str, read_units: float, write_units: float) -> Cost:
@@ -212,6 +212,8 @@ def access_log_bytes() -> int:
     line = separator.join(pieces)
     for variable in sorted(_ACCESS_LOG_SAMPLE, key=len, reverse=True):
         line = line.replace(variable, _ACCESS_LOG_SAMPLE[variable])
+    if "$context." in line:  # a variable the sample lacks would be sized by its name, not its value
+        raise ValueError(f"no sample value for a variable of the access-log format: {line}")
     return len(line.encode()) + 1
 
 
@@ -331,7 +333,7 @@ def report(costs: list[Cost], direct: list[Cost]) -> list[str]:
         f"of the function's memory; DynamoDB round trips {ASSUMED_GET_ITEM_MS:g} ms a read, {ASSUMED_PUT_ITEM_MS:g} "
         f"ms a write; {COLD_START_SHARE:.0%} of invocations start a container (INIT billed at the same share); logs "
         f"kept {log_retention_days()} days (LogRetentionDays) at their ingested size (an upper bound: CloudWatch "
-        f"stores them compressed); an access-log line of {access_log_bytes()} bytes per request; metrics spread over "
+        f"stores them compressed); metrics spread over "
         + ", ".join(f"{volume:,} {name}s" for name, volume in MONTHLY_REQUESTS.items())
         + " a month. Custom metrics per function: "
         + "; ".join(
@@ -340,5 +342,9 @@ def report(costs: list[Cost], direct: list[Cost]) -> list[str]:
             for name in ("redirect", "create", "expand", "authorizer")
         )
         + ".",
+        "Log bytes per request (CloudWatch Logs ingestion): the API's access-log line "
+        f"{access_log_bytes()} (template.yaml's format, typical values), and what the functions' code wrote: "
+        + ", ".join(f"{line.operation} {line.code_log_bytes}" for line in costs)
+        + " (the redirect's is its click record alone, domain/click_format.py).",
     ]
     return lines

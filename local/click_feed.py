@@ -1,7 +1,7 @@
 """What CloudWatch Logs does for the analytics pipeline, done in the local server's process.
 
 In AWS, the redirect writes one click record per request to its log group, and a subscription filter
-(``{ $.click = 2 }``, or a format 1 record's ``{ $.record = "click" }``) delivers batches of them to the aggregator
+(``{ $.click >= 2 }``, or a format 1 record's ``{ $.record = "click" }``) delivers batches of them to the aggregator
 as ``{"awslogs": {"data": ...}}`` events
 (base64 of gzip of JSON). Locally, ``ClickFeed`` sits on the process's stdout: every line the redirect writes still
 reaches the terminal unchanged, and each click record is also queued; a thread delivers the queue to the aggregator
@@ -22,8 +22,9 @@ from typing import Any, TextIO
 
 log = logging.getLogger("local")
 
-# How a click record's line begins (shortlinks.observability.write_click writes the marker first), in format 2 and 1.
-CLICK_PREFIXES = ('{"click":2,', '{"record":"click"')
+# How a click record's line begins (domain/click_format.py writes the marker first), in format 3, 2 and 1. Each
+# queued line keeps the moment it was written, the log event's timestamp a format 3 record's time comes from.
+CLICK_PREFIXES = ('{"click":3,', '{"click":2,', '{"record":"click"')
 FLUSH_SECONDS = 1.0
 MAX_BATCH = 10_000  # CloudWatch Logs delivers at most 10,000 log events per subscription event
 LOG_GROUP = "/aws/lambda/RedirectFunction"

@@ -8,6 +8,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -286,13 +287,16 @@ class CapturedLogs:
     _lines: list[dict[str, Any]] = field(default_factory=list)
 
     _raw: list[str] = field(default_factory=list)
+    _logged_ms: list[int] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The JSON lines, as written."""
+        read_ms = int(time.time() * 1000)  # each line's log event time, as CloudWatch Logs would stamp it
         for line in self.capsys.readouterr().out.splitlines():
             if line.startswith("{"):
                 self._raw.append(line)
                 self._lines.append(json.loads(line))
+                self._logged_ms.append(read_ms)
         return list(self._raw)
 
     def records(self) -> list[dict[str, Any]]:
@@ -301,11 +305,16 @@ class CapturedLogs:
 
     def click_lines(self) -> list[str]:
         """The click records as written: one short JSON line per redirect request (domain/click_format.py)."""
-        return [line for line in self.lines() if parse_click(line) is not None]
+        return [line for line, _ in self._click_events()]
 
     def clicks(self) -> list[dict[str, Any]]:
-        """The click records as the aggregator reads them (domain/clicks.py ``parse_click``), by field name."""
-        return [asdict(record) for line in self.click_lines() if (record := parse_click(line)) is not None]
+        """The click records as the aggregator reads them (domain/clicks.py ``parse_click``, with the time the line
+        was read as its log event's time), by field name."""
+        return [asdict(record) for line, logged_ms in self._click_events() if (record := parse_click(line, logged_ms))]
+
+    def _click_events(self) -> list[tuple[str, int]]:
+        lines = self.lines()
+        return [(line, ms) for line, ms in zip(lines, self._logged_ms, strict=True) if parse_click(line, ms)]
 
     def metrics(self) -> list[str]:
         """Names of the metrics flushed (EMF), in order."""

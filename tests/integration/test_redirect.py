@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from shortlinks.domain import click_format
 from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import LinkState
 from shortlinks.storage.repository import DynamoLinkRepository
@@ -365,7 +366,6 @@ def test_each_redirect_logs_one_structured_click(
     assert abs(click.pop("ts") - time.time()) < 60
     assert re.fullmatch(r"[0-9a-f]{16}", click.pop("visitor"))  # tests/integration/test_visitor_ids.py
     assert click == {
-        "request_id": event["requestContext"]["requestId"],
         "method": "GET",
         "code": "AbC1234",
         "domain": "sho.rt",
@@ -380,6 +380,10 @@ def test_each_redirect_logs_one_structured_click(
     assert event["requestContext"]["http"]["sourceIp"] not in line
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the lead wires domain/click_format.py line into observability.write_click (issue 13): then remove this",
+)
 def test_a_click_record_is_one_short_line_with_no_metric_line_beside_it(
     redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
 ) -> None:
@@ -389,11 +393,13 @@ def test_a_click_record_is_one_short_line_with_no_metric_line_beside_it(
     # WHEN it is followed
     visit(redirect, "AbC1234", headers={"referer": None, "cloudfront-viewer-country": None})
 
-    # THEN the request wrote exactly one line: the click record in format 2, its empty fields left out
+    # THEN the request wrote exactly one line: the click record in format 3, its empty fields left out, and neither
+    # a time (its log event's), a request id (nothing reads it) nor the method of a GET
     [line] = logs.lines()
     record = json.loads(line)
-    assert line.startswith('{"click":2,')
-    assert set(record) == {"click", "t", "id", "m", "c", "d", "s", "ua", "v"}
+    assert line.startswith('{"click":3,')
+    assert set(record) == {"click", "c", "d", "s", "ua", "v"}
+    assert line + "\n" == click_format.line({name: value for name, value in record.items() if name != "click"})
 
 
 def test_a_refused_visit_is_logged_as_a_click_with_its_status(redirect: LambdaFunction, logs: CapturedLogs) -> None:

@@ -3,14 +3,17 @@ simulated reads of a viral link, and the metrics a function's EMF can create."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from bench import cost, hotlinks
+from bench import analytics, cost, hotlinks
 from bench.dynamodb_units import item_bytes, number_bytes, read_units, write_units
 from bench.fixtures import link_item
 from local.template import load_template, table_definition
+from shortlinks.domain import click_format
+from shortlinks.domain.clicks import parse_click
 
 INDEXES = {index["IndexName"]: index for index in table_definition(load_template())["GlobalSecondaryIndexes"]}
 
@@ -81,3 +84,44 @@ def test_the_metrics_a_function_can_emit_are_read_from_its_code() -> None:
 
 def test_no_platform_lines_are_priced_for_a_function_that_logs_them_at_warn() -> None:
     assert cost.platform_log_bytes("RedirectFunction") == 0
+
+
+def test_the_access_log_line_is_sized_from_the_template_with_a_sample_for_every_variable() -> None:
+    # GIVEN template.yaml's access-log format, every $context variable replaced by the bench's typical value
+    separator, pieces = load_template()["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]["Fn::Join"]
+    fields = json.loads(separator.join(pieces))
+    line = json.dumps(
+        {key: cost._ACCESS_LOG_SAMPLE[variable] for key, variable in fields.items()}, separators=(",", ":")
+    )
+
+    # THEN the bench prices that line and its newline, and it fails rather than size a variable by its name
+    assert cost.access_log_bytes() == len(line) + 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delitem(cost._ACCESS_LOG_SAMPLE, "$context.status")
+        cost.access_log_bytes.cache_clear()
+        with pytest.raises(ValueError, match="no sample value"):
+            cost.access_log_bytes()
+    cost.access_log_bytes.cache_clear()
+
+
+def test_the_cost_report_states_the_access_log_line_and_what_each_operation_wrote() -> None:
+    parts = dict.fromkeys(("api", "lambda_requests", "lambda_duration", "lambda_init", "dynamodb"), 0.0)
+    parts |= dict.fromkeys(("logs_ingestion", "logs_storage", "metrics"), 0.0)
+    written = {"redirect": 237, "create": 512}
+    costs = [cost.Cost(name, "HTTP API + Lambda", 1, dict(parts), count) for name, count in written.items()]
+
+    report = "\n".join(cost.report(costs, []))
+
+    assert f"the API's access-log line {cost.access_log_bytes()} " in report
+    assert "redirect 237, create 512 (the redirect's is its click record alone" in report
+
+
+def test_the_analytics_bench_writes_click_records_as_the_redirect_does() -> None:
+    record = analytics.Record("GET", "AbC1234", "sho.rt", 302, None, "Mozilla/5.0", "FR", "3f2a9c0d1e4b5a67")
+
+    line = record.line()
+
+    assert line + "\n" == click_format.line(
+        {"m": "GET", "c": "AbC1234", "d": "sho.rt", "s": 302, "ua": "Mozilla/5.0", "cc": "FR", "v": "3f2a9c0d1e4b5a67"}
+    )
+    assert parse_click(line, 1796116443118) is not None

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from local.click_feed import ClickFeed, awslogs_event
+from shortlinks.domain import click_format
 
 
 def decode(event: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +56,29 @@ def test_click_records_are_picked_out_of_stdout_and_everything_still_reaches_it(
     assert len({log_event["id"] for log_event in decode(event)["logEvents"]}) == 2
     assert terminal.getvalue().count("\n") == 3
     assert sys.stdout is terminal
+
+
+def test_each_click_format_is_picked_out_with_the_moment_it_was_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a feed on a stdout of our own
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    delivered: list[dict[str, Any]] = []
+    feed = ClickFeed(delivered.append, flush_seconds=60)
+    feed.start()
+    try:
+        # WHEN the redirect writes a format 3 record (no time of its own), and a format 2 one an older version wrote
+        before = time.time() * 1000
+        sys.stdout.write(click_format.line({click_format.CODE: "a", click_format.DOMAIN: "sho.rt", "s": 302}))
+        sys.stdout.write('{"click":2,"t":1796040000.123,"id":"r","m":"GET","c":"b","d":"sho.rt","s":302}\n')
+        after = time.time() * 1000
+        feed.flush()
+    finally:
+        feed.stop()
+
+    # THEN both reach the aggregator, each log event stamped when it was written (a format 3 record's time)
+    [event] = delivered
+    log_events = decode(event)["logEvents"]
+    assert [json.loads(log_event["message"])["c"] for log_event in log_events] == ["a", "b"]
+    assert all(before - 1 <= log_event["timestamp"] <= after + 1 for log_event in log_events)
 
 
 def test_batches_go_out_at_least_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 from collections.abc import Iterable
-from contextlib import redirect_stdout
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 
 from local.template import ROOT
+from shortlinks.domain import click_format as wire
 from shortlinks.domain.clicks import (
     DIRECT,
     UNKNOWN,
@@ -29,7 +28,6 @@ from shortlinks.domain.clicks import (
     parse_click,
 )
 from shortlinks.domain.rollups import BucketCounts, BucketKey, Granularity, Rollup, Scope, ScopeKind
-from shortlinks.observability import write_click
 
 TS = 1796116443.118  # 2026-12-01T09:14:03.118Z
 DAY, HOUR = "2026-12-01", "2026-12-01T09"
@@ -89,27 +87,56 @@ BOT_AGENTS = [
 ]
 
 
+LONG_NAMES = {long: short for short, long in wire.FORMAT_1_NAMES.items()}
+FIELDS: dict[str, Any] = {
+    "method": "GET",
+    "code": CODE,
+    "domain": DOMAIN,
+    "status": 302,
+    "referrer_host": "t.co",
+    "user_agent": CHROME_DESKTOP,
+    "country": "FR",
+    "visitor": VISITOR,
+}
+
+
+def ms(ts: float) -> int:
+    """A log event's ``timestamp``: epoch milliseconds."""
+    return round(ts * 1000)
+
+
 def line(**fields: Any) -> str:
-    """A click record as the redirect writes it (observability.write_click), with ``fields`` replaced."""
-    record: dict[str, Any] = {
-        "record": "click",
-        "ts": TS,
-        "request_id": "8Zq1hQ2aIAMEVXA=",
-        "method": "GET",
-        "code": CODE,
-        "domain": DOMAIN,
-        "status": 302,
-        "referrer_host": "t.co",
-        "user_agent": CHROME_DESKTOP,
-        "country": "FR",
-        "visitor": VISITOR,
-    }
-    record.update(fields)
+    """A click record as the redirect writes it (format 3, domain/click_format.py ``line``), its fields named by
+    their long names and replaced by ``fields`` (``None`` leaves one out)."""
+    return wire.line({LONG_NAMES[name]: value for name, value in (FIELDS | fields).items()})
+
+
+def format_2_line(**fields: Any) -> str:
+    """A click record as the redirect wrote it in format 2: its own time and request id, the method always."""
+    record = {"click": 2, "t": TS, "id": "8Zq1hQ2aIAMEVXA="}
+    record.update((LONG_NAMES[name], value) for name, value in (FIELDS | fields).items() if value is not None)
     return json.dumps(record, separators=(",", ":"))
 
 
-def classified(**fields: Any) -> ClassifiedClick:
-    record = parse_click(line(**fields))
+def format_1_line(**fields: Any) -> str:
+    """A click record as the redirect wrote it in format 1, long names and nulls included."""
+    record: dict[str, Any] = {"record": "click", "ts": TS, "request_id": "8Zq1hQ2aIAMEVXA="} | FIELDS | fields
+    return json.dumps(record, separators=(",", ":"))
+
+
+def parsed(message: str, ts: float = TS) -> ClickRecord | None:
+    """``parse_click`` of a log event holding ``message``, logged at ``ts``."""
+    return parse_click(message, ms(ts))
+
+
+def click(**fields: Any) -> ClickRecord:
+    record = parsed(line(**fields))
+    assert record is not None
+    return record
+
+
+def classified(ts: float = TS, **fields: Any) -> ClassifiedClick:
+    record = parsed(line(**fields), ts)
     assert record is not None
     return classify(record)
 
@@ -137,12 +164,11 @@ def key(scope: Scope, granularity: Granularity, start: str = "") -> BucketKey:
 # --- parse_click -------------------------------------------------------------------------------------------------
 
 
-def test_a_redirect_record_parses_with_every_field() -> None:
-    record = parse_click(line() + "\n")  # CloudWatch Logs keeps the newline the redirect wrote
+def test_a_redirect_record_parses_with_every_field_and_its_log_events_time() -> None:
+    record = parsed(line())  # CloudWatch Logs keeps the newline the redirect wrote
 
     assert record == ClickRecord(
         ts=TS,
-        request_id="8Zq1hQ2aIAMEVXA=",
         method="GET",
         code=CODE,
         domain=DOMAIN,
@@ -155,54 +181,62 @@ def test_a_redirect_record_parses_with_every_field() -> None:
     assert record.at == datetime(2026, 12, 1, 9, 14, 3, 118000, tzinfo=UTC)
 
 
-def test_a_format_2_record_as_the_redirect_writes_it_parses_to_the_same_click() -> None:
-    # GIVEN the record of the same request as the redirect writes it now: short keys, absent fields left out
-    out = io.StringIO()
-    with redirect_stdout(out), patch("time.time", return_value=TS):
-        write_click(
-            "8Zq1hQ2aIAMEVXA=",
-            {
-                "m": "GET",
-                "c": CODE,
-                "d": DOMAIN,
-                "s": 302,
-                "ref": "t.co",
-                "ua": CHROME_DESKTOP,
-                "cc": "FR",
-                "v": VISITOR,
-            },
-        )
+def test_a_format_3_record_carries_no_time_no_request_id_and_no_get() -> None:
+    # WHEN the redirect writes the record of a GET
+    record = json.loads(line())
 
-    # WHEN the aggregator reads it, and the format 1 line of the same click
-    record = parse_click(out.getvalue())
+    # THEN the log event's timestamp is its time, and GET is what an absent method means
+    assert record == {"click": 3, "c": CODE, "d": DOMAIN, "s": 302, "ref": "t.co", "ua": CHROME_DESKTOP, "cc": "FR",
+                      "v": VISITOR}  # fmt: skip
+    assert line().endswith("}\n")
+    assert line(method="HEAD").startswith('{"click":3,"m":"HEAD",')
+    assert parsed(line(method="HEAD")) == replace(click(), method="HEAD")
 
-    # THEN both are the same click, and the new line is a fifth shorter (the user agent is most of both)
-    assert record == parse_click(line())
-    assert len(out.getvalue().strip()) < 0.85 * len(line())
+
+def test_a_format_3_records_time_is_its_log_events_to_the_millisecond() -> None:
+    assert parse_click(line(), 1796169600000) == replace(click(), ts=1796169600.0)
+    assert parse_click(line(), 1796169599999.0) is not None  # a float of whole milliseconds is a timestamp too
+
+
+@pytest.mark.parametrize("event_ms", [None, "1796116443118", True, -1, 1e20, float("nan"), float("inf")], ids=repr)
+def test_a_format_3_record_without_a_valid_log_event_time_is_not_a_click(event_ms: object) -> None:
+    assert parse_click(line(), event_ms) is None
+
+
+def test_format_2_and_format_1_records_written_during_a_deployment_keep_their_own_time() -> None:
+    # GIVEN the same request's record as versions before format 3 wrote it, logged a second later
+    later = TS + 1.0
+
+    # WHEN the aggregator reads them with their log events' time
+    # THEN each is the same click, at the time the record itself says, as the format 3 line is at its event's time
+    assert parsed(format_2_line(), later) == parsed(format_1_line(), later) == parsed(line(), TS) is not None
+    assert parse_click(format_2_line()) == parse_click(format_1_line()) is not None  # no event time needed
+
+
+def test_the_format_3_line_is_shorter_than_format_2_by_its_time_request_id_and_method() -> None:
+    assert len(line()) == len(format_2_line()) + 1 - len(f'"t":{TS},"id":"8Zq1hQ2aIAMEVXA=","m":"GET",')
 
 
 @pytest.mark.parametrize(
-    "marker", ['"click":"2"', '"click":true', '"click":1', '"click":3', '"record":"clicks"'], ids=lambda m: m
+    "marker", ['"click":"3"', '"click":true', '"click":1', '"click":4', '"record":"clicks"'], ids=lambda m: m
 )
 def test_a_line_without_a_known_format_marker_is_not_a_click(marker: str) -> None:
     fields = f'"t":{TS},"id":"r","m":"GET","c":"{CODE}","d":"{DOMAIN}","s":302'
 
-    assert parse_click(f"{{{marker},{fields}}}") is None
-    assert parse_click(f'{{"click":2,{fields}}}') is not None
+    assert parsed(f"{{{marker},{fields}}}") is None
+    assert parsed(f'{{"click":3,{fields}}}') is not None
+    assert parsed(f'{{"click":2,{fields}}}') is not None
 
 
 def test_a_record_without_a_visitor_field_is_still_a_click() -> None:
-    record = json.loads(line())
-    del record["visitor"]
+    record = parsed(line(visitor=None))
 
-    parsed = parse_click(json.dumps(record))
-
-    assert parsed is not None
-    assert parsed.visitor is None
+    assert record is not None
+    assert record.visitor is None
 
 
 def test_unknown_fields_are_ignored_so_the_redirect_may_add_some() -> None:
-    assert parse_click(line(new_field={"nested": True})) is not None
+    assert parsed(line().replace("{", '{"new_field":{"nested":true},', 1)) is not None
 
 
 @pytest.mark.parametrize(
@@ -211,13 +245,8 @@ def test_unknown_fields_are_ignored_so_the_redirect_may_add_some() -> None:
         "",
         "not json",
         "[1, 2]",
-        '{"record": "click"',
+        '{"click": 3',
         json.dumps({"level": "INFO", "message": "redirect failed"}),
-        line(record="visit"),
-        line(ts="1796116443.118"),
-        line(ts=True),
-        line(ts=-1),
-        line(ts=1e20),
         line(status="302"),
         line(status=True),
         line(status=302.0),
@@ -235,16 +264,27 @@ def test_unknown_fields_are_ignored_so_the_redirect_may_add_some() -> None:
         line(visitor="3F2A9C0D1E4B5A67"),
         line(visitor="3f2a9c0d"),
         line(visitor=1234567890123456),
-        line(user_agent="u" * 500, referrer_host="r" * 253, request_id="q" * 128) + " " * 4000,
+        line(user_agent="u" * 500, referrer_host="r" * 253) + " " * 4000,
+        format_1_line(record="visit"),
+        format_1_line(ts="1796116443.118"),
+        format_1_line(ts=True),
+        format_1_line(ts=-1),
+        format_1_line(ts=1e20),
+        format_1_line(status="302"),
+        format_1_line(method=None),
+        format_2_line().replace(f'"t":{TS}', '"t":"now"'),
+        format_2_line().replace(f'"t":{TS},', ""),
+        format_2_line(method=None),
     ],
     ids=lambda message: message[:40],
 )
 def test_a_line_that_is_not_a_valid_click_record_is_none(message: str) -> None:
-    assert parse_click(message) is None
+    assert parsed(message) is None
 
 
 def test_nan_is_not_a_timestamp() -> None:
-    assert parse_click(line().replace(f'"ts":{TS}', '"ts":NaN')) is None
+    assert parsed(format_1_line().replace(f'"ts":{TS}', '"ts":NaN')) is None
+    assert parsed(format_2_line().replace(f'"t":{TS}', '"t":NaN')) is None
 
 
 # --- classify: what a record counts as ----------------------------------------------------------------------------
@@ -407,7 +447,8 @@ def test_an_anonymous_links_click_has_no_owner_bucket() -> None:
 def test_the_owners_day_counts_clicks_per_link() -> None:
     rollup = Rollup()
 
-    for fields in ({}, {"user_agent": BOT_AGENTS[0]}, {"code": "help"}, {"method": "HEAD"}):
+    variants: list[dict[str, Any]] = [{}, {"user_agent": BOT_AGENTS[0]}, {"code": "help"}, {"method": "HEAD"}]
+    for fields in variants:
         add_to_rollup(rollup, classified(**fields), OWNER)
 
     owner_day = rollup.buckets[key(Scope.of_owner(OWNER), Granularity.DAY, DAY)]
@@ -497,7 +538,7 @@ def test_a_batch_is_parsed_classified_and_counted_with_one_owner_lookup() -> Non
         line(status="302"),
     ]
 
-    rollup = count_clicks(lines, owners)
+    rollup = count_clicks([(message, ms(TS)) for message in lines], owners)
 
     assert owners.asked == [[LINK, Scope.link(DOMAIN, "help")]]
     assert rollup.skipped == 2
@@ -513,7 +554,9 @@ def test_a_redirect_for_a_link_that_is_not_in_the_table_is_a_miss() -> None:
     # GIVEN a domain whose not_found_url answered an unknown code with a 302
     owners = FakeLinkOwners({})
 
-    rollup = count_clicks([line(code="wp-login.php"), line(code="wp-login.php", method="HEAD")], owners)
+    rollup = count_clicks(
+        [(line(code="wp-login.php"), ms(TS)), (line(code="wp-login.php", method="HEAD"), ms(TS))], owners
+    )
 
     # THEN the unknown code gets no buckets of its own: the domain counts two misses
     assert list(rollup.buckets) == [key(Scope.of_domain(DOMAIN), Granularity.DAY, DAY)]
@@ -523,7 +566,7 @@ def test_a_redirect_for_a_link_that_is_not_in_the_table_is_a_miss() -> None:
 def test_a_batch_of_misses_and_junk_asks_for_no_owners() -> None:
     owners = FakeLinkOwners({})
 
-    rollup = count_clicks([line(status=404), line(status=503), "junk"], owners)
+    rollup = count_clicks([(line(status=404), ms(TS)), (line(status=503), ms(TS)), ("junk", ms(TS))], owners)
 
     assert owners.asked == []
     assert rollup.skipped == 1

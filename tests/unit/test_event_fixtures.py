@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from local.template import routes
+from shortlinks.domain.clicks import parse_click
 from tests.events import EVENTS_DIR, load_event
 
 # ``<name>.source.json``: the readable payload a subscription fixture's blob was made from, not an event.
@@ -98,7 +99,10 @@ def test_the_clicks_fixture_decodes_to_its_source() -> None:
 
     assert _subscription_payload("awslogs_clicks") == source
     assert all(len(event["id"]) == 56 and event["id"].isdigit() for event in source["logEvents"])
-    assert all(json.loads(event["message"])["record"] == "click" for event in source["logEvents"])
+    # Click records of each format the aggregator reads (domain/click_format.py): 3, then 2 and 1 from older versions.
+    formats = [json.loads(event["message"]).get("click", 1) for event in source["logEvents"]]
+    assert formats == [3] * 8 + [2, 1, 1]
+    assert all(parse_click(event["message"], event["timestamp"]) for event in source["logEvents"])
 
 
 def test_the_authorizer_fixture_is_the_create_requests_authorization() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from shortlinks.domain.clicks import add_to_rollup, classify, parse_click
+from shortlinks.domain.clicks import add_to_rollup, classify
 from shortlinks.domain.errors import QrTooLarge
 from shortlinks.domain.qr import MAX_IMAGE_SIDE, image_side, scan_url
 from shortlinks.domain.rollups import BucketKey, Granularity, Rollup, Scope
 from shortlinks.domain.urls import QR_MARKER, merge_query, without_qr_marker
-from tests.unit.test_clicks import DAY, line
+from tests.unit.test_clicks import DAY, line, parsed
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_a_scanned_visit_forwards_the_rest_of_the_query_without_the_marker() -> 
     ids=["a scan", "a click", "a record from before sources", "an unknown source"],
 )
 def test_each_click_counts_in_the_sources_breakdown_of_its_links_day(source: str | None, counted_as: str) -> None:
-    record = parse_click(line(source=source))
+    record = parsed(line(source=source))
     assert record is not None
     rollup = Rollup()
 
@@ -57,8 +57,8 @@ def test_each_click_counts_in_the_sources_breakdown_of_its_links_day(source: str
 
 
 def test_a_source_that_is_not_a_short_string_makes_the_line_no_click_record() -> None:
-    assert parse_click(line(source=7)) is None
-    assert parse_click(line(source="q" * 17)) is None
+    assert parsed(line(source=7)) is None
+    assert parsed(line(source="q" * 17)) is None
 
 
 # --- what a code holds, and how large its image may be ------------------------------------------------------------

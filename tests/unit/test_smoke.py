@@ -70,7 +70,6 @@ def test_a_redirect_elsewhere_fails_the_follow_step() -> None:
 def test_its_visit_counts_as_a_bots_never_as_a_persons_click() -> None:
     record = ClickRecord(
         ts=0.0,
-        request_id="r",
         method="GET",
         code="AbC1234",
         domain="127.0.0.1",

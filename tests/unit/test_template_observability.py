@@ -16,8 +16,8 @@ import pytest
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from local.template import ROOT, condition_values, load_template, parameter_values
+from shortlinks.domain import click_format
 from shortlinks.domain.clicks import parse_click
-from shortlinks.observability import write_click
 from tests.metric_filters import counted, matches, redirect_metric_filters
 
 TEMPLATE = load_template()
@@ -171,16 +171,18 @@ def test_the_authorizer_alarm_counts_what_api_gateway_logged_as_authorizer_error
     access_log = _access_log_format()
 
     assert metric_filter["LogGroupName"] == {"Ref": "HttpApiAccessLogs"}
-    assert metric_filter["FilterPattern"] == '{ ($.authorizerError != "-") && ($.authorizerError != "") }'
-    assert access_log["authorizerError"] == "$context.authorizer.error"
-    assert access_log["apiId"] == "$context.apiId"
+    assert metric_filter["FilterPattern"] == '{ ($.aerr != "-") && ($.aerr != "") }'
+    assert access_log["aerr"] == "$context.authorizer.error"
     assert (transformation["MetricNamespace"], transformation["MetricName"]) == (
         alarm["Namespace"],
         alarm["MetricName"],
     )
-    # One stack's failures only: the dimension is the API's id, which the alarm names.
-    assert transformation["Dimensions"] == [{"Key": "ApiId", "Value": "$.apiId"}]
-    assert alarm["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+    # No dimension on either side, as the redirect's metric filters: the API's id is not in the line (bytes).
+    assert "Dimensions" not in transformation
+    assert "Dimensions" not in alarm
+    assert matches(metric_filter["FilterPattern"], _access_line(aerr="The response from the authorizer is invalid"))
+    assert not matches(metric_filter["FilterPattern"], _access_line())
+    assert not matches(metric_filter["FilterPattern"], _access_line(aerr=""))
 
 
 def test_any_batch_in_the_failure_queue_fires_its_alarm() -> None:
@@ -236,16 +238,22 @@ def test_alarm_email_refuses_what_is_not_an_address(email: str) -> None:
 def test_access_logs_are_json_lines_with_the_fields_the_runbook_reads() -> None:
     fields = _access_log_format()
 
-    assert {
-        "requestId": "$context.requestId",
+    assert fields == {
+        "id": "$context.requestId",
         "ip": "$context.identity.sourceIp",
-        "method": "$context.httpMethod",
-        "routeKey": "$context.routeKey",
-        "status": "$context.status",
-        "latency": "$context.responseLatency",
-        "integrationError": "$context.integrationErrorMessage",
-        "authorizerError": "$context.authorizer.error",
-    }.items() <= fields.items()
+        "m": "$context.httpMethod",
+        "d": "$context.domainName",
+        "r": "$context.routeKey",
+        "s": "$context.status",
+        "lat": "$context.responseLatency",
+        "ilat": "$context.integrationLatency",
+        "ist": "$context.integrationStatus",
+        "ierr": "$context.integrationErrorMessage",
+        "aerr": "$context.authorizer.error",
+        "len": "$context.responseLength",
+    }
+    # Nothing the log event carries already (its timestamp) or that is the same on every line (the API's id).
+    assert not {"$context.requestTime", "$context.requestTimeEpoch", "$context.apiId"} & set(fields.values())
     # One variable per value, every value a string: an absent one ("-") never breaks the line.
     assert all(re.fullmatch(r"\$context\.[A-Za-z.]+", value) for value in fields.values())
 
@@ -317,7 +325,10 @@ def test_the_click_subscription_reads_the_group_the_redirect_writes_to() -> None
 
     assert RESOURCES["RedirectFunction"]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": CLICK_LOG_GROUP}
     assert subscription["LogGroupName"] == {"Ref": CLICK_LOG_GROUP}
-    assert subscription["FilterPattern"] == '{ ($.click = 2) || ($.record = "click") }'
+    assert subscription["FilterPattern"] == '{ ($.click >= 2) || ($.record = "click") }'
+    for line in (_click_line(302), _format_2_line(302), '{"record":"click","status":302}'):
+        assert matches(subscription["FilterPattern"], line)  # formats 3, 2 and 1
+    assert not matches(subscription["FilterPattern"], '{"level":"INFO","message":"redirect failed"}')
     assert permission["SourceArn"] == {"Fn::GetAtt": [CLICK_LOG_GROUP, "Arn"]}
     # The subscription exists before the redirect writes there: no click lands where nothing reads it.
     assert RESOURCES["RedirectFunction"]["DependsOn"] == "ClickRecordsSubscription"
@@ -325,27 +336,32 @@ def test_the_click_subscription_reads_the_group_the_redirect_writes_to() -> None
 
 def test_a_click_record_reaches_the_log_unchanged_as_an_info_line_the_filter_matches() -> None:
     """Lambda's JSON format rewrites only what goes through Python's logging; stdout lines pass as written, and a
-    line without ``level`` counts as INFO. The record is a top-level ``"click": 2``, as the filters read."""
-    out = io.StringIO()
-    with redirect_stdout(out):
-        write_click("req-1", {"m": "GET", "c": "help", "d": "care.link", "s": 302, "ref": None})
+    line without ``level`` counts as INFO. The record is a top-level ``"click": 3``, as the filters read."""
+    line = click_format.line({"m": "GET", "c": "help", "d": "care.link", "s": 302, "ref": None})
 
-    [line] = out.getvalue().splitlines()
     record = json.loads(line)
-    assert record["click"] == 2
+    assert record["click"] == 3
     assert "level" not in record
     assert "ref" not in record  # a field without a value is left out
-    assert parse_click(line) is not None
+    assert parse_click(line, 1796040000123) is not None
     assert matches(RESOURCES["ClickRecordsSubscription"]["Properties"]["FilterPattern"], line)
     # Lambda's docs speak of adding a timestamp to lines without one: the aggregator would not mind.
-    assert parse_click(json.dumps(record | {"timestamp": "2026-11-25T12:00:00.000Z"})) is not None
+    assert parse_click(json.dumps(record | {"timestamp": "2026-11-25T12:00:00.000Z"}), 1796040000123) is not None
 
 
 def _click_line(status: int, **more: Any) -> str:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        write_click("req-1", {"m": "GET", "c": "help", "d": "care.link", "s": status} | more)
-    return out.getvalue().strip()
+    """The redirect's click record (format 3) of a GET answered ``status``."""
+    return click_format.line({"m": "GET", "c": "help", "d": "care.link", "s": status} | more).strip()
+
+
+def _format_2_line(status: int) -> str:
+    """The record a version before format 3 wrote, still counted during a deployment."""
+    return f'{{"click":2,"t":1796040000.123,"id":"r","m":"GET","c":"help","d":"care.link","s":{status}}}'
+
+
+def _access_line(**values: str) -> str:
+    """An access-log line as template.yaml's format writes it: API Gateway's ``-`` for every value not given."""
+    return json.dumps(dict.fromkeys(_access_log_format(), "-") | values)
 
 
 @pytest.mark.parametrize(
@@ -359,6 +375,11 @@ def _click_line(status: int, **more: Any) -> str:
         (_click_line(410), ["LinkGone"]),
         (_click_line(503), ["RedirectServerErrors"]),
         (_click_line(200), []),
+        (_click_line(302, m="HEAD"), ["Redirects"]),
+        (_format_2_line(302), ["Redirects"]),  # written by the version before, during a deployment
+        (_format_2_line(404), ["LinkMissed"]),
+        (_format_2_line(410), ["LinkGone"]),
+        (_format_2_line(503), ["RedirectServerErrors"]),
         ('{"record":"click","status":302}', []),  # format 1: counted by the EMF line its version wrote
         ('{"click":"2","s":302}', []),
         ("START RequestId: 1 Version: 3", []),

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 MAX_RECORD_LENGTH = 4096
 MAX_CODE_LENGTH = 64
 MAX_DOMAIN_LENGTH = 253
-MAX_REQUEST_ID_LENGTH = 128
 MAX_METHOD_LENGTH = 16
 MAX_USER_AGENT_LENGTH = 512
 MAX_REFERRER_LENGTH = 253  # a host name, as the redirect records it
@@ -48,6 +47,7 @@ MAX_SOURCE_LENGTH = 16
 _LATEST_TIMESTAMP = 253402300799.0  # 9999-12-31T23:59:59Z
 _VISITOR = re.compile(r"[0-9a-f]{16}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+_SHORT_NAMES = {field: field for field in wire.FORMAT_1_NAMES}  # formats 2 and 3 use the short keys themselves
 
 DIRECT = "(direct)"
 # Where a click came from (the "sources" breakdown): a QR code's scan, or any other request (records written before
@@ -105,10 +105,9 @@ class DeviceType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ClickRecord:
-    """One click record as the redirect wrote it (observability.write_click), its types checked."""
+    """One click record as the redirect wrote it (domain/click_format.py), its types checked."""
 
-    ts: float  # epoch seconds, UTC
-    request_id: str
+    ts: float  # epoch seconds, UTC: the log event's time (format 3) or the record's own (formats 1 and 2)
     method: str
     code: str  # "" for a domain's root
     domain: str
@@ -155,11 +154,15 @@ class ClassifiedClick:
         return self.kind in (ClickKind.HUMAN, ClickKind.BOT, ClickKind.PREVIEW)
 
 
-def parse_click(message: str) -> ClickRecord | None:
-    """The click record in one log line (domain/click_format.py: format 2, or format 1 as written before), or
+def parse_click(message: str, event_ms: object = None) -> ClickRecord | None:
+    """The click record in one log event (domain/click_format.py: format 3, or format 2 or 1 as written before), or
     ``None`` when the line is not one: not JSON, not a click record, a field of the wrong type (a boolean is not a
     status), out of bounds, or a visitor id that is not 16 lowercase hex characters. Unknown fields are ignored, so
-    the redirect may add some."""
+    the redirect may add some.
+
+    ``event_ms`` is the log event's ``timestamp`` as CloudWatch Logs delivered it (ms since the epoch): a format 3
+    record's time, checked like its fields (without it, a format 3 record is not a click). Formats 1 and 2 carry
+    their own time, to the same millisecond."""
     if len(message) > MAX_RECORD_LENGTH:
         return None
     try:
@@ -169,17 +172,22 @@ def parse_click(message: str) -> ClickRecord | None:
     if not isinstance(data, dict):
         return None
     marker = data.get(wire.MARKER)
-    if type(marker) is int and marker == wire.FORMAT:
-        name: dict[str, str] = {field: field for field in wire.FORMAT_1_NAMES}
-    elif data.get("record") == "click":
-        name = wire.FORMAT_1_NAMES
-    else:
-        return None
+    marker = marker if type(marker) is int else None  # a boolean is not a format
+    name: Mapping[str, str] = _SHORT_NAMES
     try:
+        if marker == wire.FORMAT:
+            ts = _event_time(event_ms)
+        elif marker == wire.FORMAT_2:
+            ts = _timestamp(data.get(wire.TIMESTAMP))
+        elif data.get("record") == "click":
+            name = wire.FORMAT_1_NAMES
+            ts = _timestamp(data.get(name[wire.TIMESTAMP]))
+        else:
+            return None
+        implied_get = marker == wire.FORMAT and wire.METHOD not in data  # format 3 leaves GET out
         return ClickRecord(
-            ts=_timestamp(data.get(name[wire.TIMESTAMP])),
-            request_id=_required(data, name[wire.REQUEST_ID], MAX_REQUEST_ID_LENGTH),
-            method=_required(data, name[wire.METHOD], MAX_METHOD_LENGTH),
+            ts=ts,
+            method=wire.DEFAULT_METHOD if implied_get else _required(data, name[wire.METHOD], MAX_METHOD_LENGTH),
             code=_required(data, name[wire.CODE], MAX_CODE_LENGTH),
             domain=_required(data, name[wire.DOMAIN], MAX_DOMAIN_LENGTH, empty=False),
             status=_status(data.get(name[wire.STATUS])),
@@ -266,17 +274,18 @@ def add_to_rollup(rollup: Rollup, click: ClassifiedClick, owner: str | None) -> 
         link_day.visitors.add(click.visitor)
 
 
-def count_clicks(messages: Iterable[str], owners: LinkOwners) -> Rollup:
-    """The rollup of one batch of log lines: each parsed (a line that is not a click record adds to ``skipped``),
-    classified, and added with its link's owner, read for all the batch's links at once.
+def count_clicks(log_events: Iterable[tuple[str, object]], owners: LinkOwners) -> Rollup:
+    """The rollup of one batch of log events, each a ``(message, timestamp in ms)`` pair as CloudWatch Logs
+    delivers it: each parsed (a line that is not a click record adds to ``skipped``), classified, and added with its
+    link's owner, read for all the batch's links at once.
 
     A redirect (or preview) of a link that is not in the table was a domain's ``not_found_url`` answering an
     unknown code (or a link removed since): it counts as a miss, so unknown codes never get buckets of their own.
     """
     rollup = Rollup()
     classified: list[ClassifiedClick] = []
-    for message in messages:
-        record = parse_click(message)
+    for message, event_ms in log_events:
+        record = parse_click(message, event_ms)
         if record is None:
             rollup.skipped += 1
             continue
@@ -315,6 +324,13 @@ def batch_totals(rollup: Rollup) -> BucketCounts:
 
 class _NotAClick(Exception):
     """A field of a record is not what the redirect writes."""
+
+
+def _event_time(event_ms: object) -> float:
+    """A log event's ``timestamp`` (ms) in epoch seconds."""
+    if isinstance(event_ms, bool) or not isinstance(event_ms, int | float):
+        raise _NotAClick
+    return _timestamp(event_ms / 1000)
 
 
 def _timestamp(value: object) -> float:

@@ -2,9 +2,10 @@
 
 CloudWatch Logs invokes the function asynchronously with ``{"awslogs": {"data": ...}}`` (base64 of gzip of JSON).
 The function decodes it, names the batch by its log events' ids (a redelivery has the same ids, so the same
-name), and hands the lines to ``domain/clicks.py`` ``count_clicks``, which classifies them and reads the clicked
-links' owners (``storage/owners.py``: one ``BatchGetItem`` per 100 links). The store adds the resulting rollup
-exactly once per batch name (``storage/analytics.py``).
+name), and hands the lines, each with its log event's timestamp (a format 3 record's time), to ``domain/clicks.py``
+``count_clicks``, which classifies them and reads the clicked links' owners (``storage/owners.py``: one
+``BatchGetItem`` per 100 links). The store adds the resulting rollup exactly once per batch name
+(``storage/analytics.py``).
 
 A line that is not a click record is skipped and counted (``ClickRecordsSkipped``), never failing the batch. A
 store failure is never swallowed: the invocation fails, Lambda retries it, and then sends the event to the
@@ -65,8 +66,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"batch_id": None, "records": 0, "skipped": 0}
     batch_id = batch_id_of(log_events)
     logger.set_correlation_id(batch_id)
-    messages = [line if isinstance(line := log_event.get("message"), str) else "" for log_event in log_events]
-    rollup = count_clicks(messages, owners)
+    rollup = count_clicks(
+        [
+            (line if isinstance(line := log_event.get("message"), str) else "", log_event.get("timestamp"))
+            for log_event in log_events
+        ],
+        owners,
+    )
     if rollup.buckets:
         store.apply(batch_id, rollup, retention)
     totals = batch_totals(rollup)
