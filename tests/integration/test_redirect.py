@@ -380,10 +380,6 @@ def test_each_redirect_logs_one_structured_click(
     assert event["requestContext"]["http"]["sourceIp"] not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lead wires domain/click_format.py line into observability.write_click (issue 13): then remove this",
-)
 def test_a_click_record_is_one_short_line_with_no_metric_line_beside_it(
     redirect: LambdaFunction, store: LinkStore, logs: CapturedLogs
 ) -> None:

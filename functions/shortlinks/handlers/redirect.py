@@ -193,12 +193,10 @@ def _record_click(
     the redirect's metrics (no IP address is kept).
 
     HEAD requests are recorded too, with their method, so analytics can tell link-preview bots from visits."""
-    context = event.get("requestContext") or {}
     user_agent = headers.get("user-agent", "")
     secret = daily_secret.for_moment(now)
     visitor_ip = source_ip(event, settings.behind_edge)
     write_click(
-        str(context.get("requestId", "")),
         {
             wire.METHOD: method,
             wire.CODE: code[:64],
