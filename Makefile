@@ -92,6 +92,7 @@ infra: $(BIN)/.installed $(CHECKOV_VENV)/.installed
 
 build: $(BIN)/.installed
 	$(BIN)/sam build
+	$(BIN)/python -m local.bytecode .aws-sam/build
 
 ## openapi: regenerate docs/openapi.json from template.yaml and the pydantic models (a test fails when it is stale)
 openapi: $(BIN)/.installed

@@ -1,0 +1,66 @@
+"""What Lambda runs is compiled once, at build time: every function built from functions/ and every Makefile-built
+layer ships its modules' bytecode (Lambda's package directory is read-only, so a module without it is compiled again
+on every cold start), and ``make build`` fails when one does not."""
+
+from __future__ import annotations
+
+import compileall
+import re
+from pathlib import Path
+
+from local.bytecode import check, makefile_built, without_bytecode
+from local.template import ROOT, function_specs, load_template
+
+TEMPLATE = load_template()
+
+
+def test_every_function_built_from_functions_is_built_by_functions_makefile() -> None:
+    # GIVEN the functions whose code is functions/ (all but the console, whose CodeUri is its own)
+    functions_dir = (ROOT / "functions").resolve()
+    from_functions = {
+        function_id
+        for function_id, spec in function_specs(TEMPLATE).items()
+        if spec.code_uri.resolve() == functions_dir
+    }
+
+    # WHEN we read which are built by a Makefile, and which targets functions/Makefile has
+    makefile = (ROOT / "functions" / "Makefile").read_text(encoding="utf-8")
+    declared = re.search(r"^FUNCTIONS := ((?:.*\\\n)*.*)$", makefile, re.MULTILINE)
+    assert declared is not None
+    listed = set(declared.group(1).replace("\\\n", " ").split())
+
+    # THEN every one of them is, and each has its target, which compiles
+    assert from_functions
+    assert from_functions <= set(makefile_built(TEMPLATE))
+    assert listed == from_functions
+    assert "--invalidation-mode unchecked-hash" in makefile
+
+
+def test_the_api_layers_are_compiled_too() -> None:
+    layers_makefile = (ROOT / "layers" / "Makefile").read_text(encoding="utf-8")
+
+    assert {"ApiDependencies", "IdempotencyDependencies"} <= set(makefile_built(TEMPLATE))
+    targets = re.findall(r"^build-\w+:", layers_makefile, re.MULTILINE)
+    assert len(targets) == 2
+    assert layers_makefile.count('$(COMPILE) "$(ARTIFACTS_DIR)/python"') == len(targets)
+
+
+def test_a_module_without_bytecode_is_named_and_a_compiled_artifact_passes(tmp_path: Path) -> None:
+    # GIVEN an artifact whose one module is compiled, and another whose module is not
+    compiled = tmp_path / "Compiled" / "pkg"
+    compiled.mkdir(parents=True)
+    (compiled / "mod.py").write_text("VALUE = 1\n", encoding="utf-8")
+    assert compileall.compile_dir(str(compiled), quiet=1)
+    bare = tmp_path / "Bare" / "pkg"
+    bare.mkdir(parents=True)
+    (bare / "mod.py").write_text("VALUE = 1\n", encoding="utf-8")
+
+    # WHEN the build is checked
+    problems = check(tmp_path, ["Compiled", "Bare", "Missing"])
+
+    # THEN the compiled one passes, the bare one is named with its module, and an artifact not built at all is too
+    assert without_bytecode(tmp_path / "Compiled") == []
+    assert without_bytecode(tmp_path / "Bare") == [bare / "mod.py"]
+    assert len(problems) == 2
+    assert problems[0].startswith("Bare: 1 modules without bytecode")
+    assert problems[1].startswith("Missing: not built")
