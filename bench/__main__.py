@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import analytics, coldstart, cost, expander, hotlinks, package, throughput, warm
-from bench.fixtures import ensure_paths
+from bench.fixtures import FUNCTION_IDS, HANDLERS, ensure_paths
 from local.template import ROOT
 
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -125,6 +125,21 @@ def main() -> int:
         f"{unpacking.zipped_without_botocore_mb:.1f} MB without; unpacked here in {unpacking.unzip_ms:.0f} ms and "
         f"{unpacking.unzip_without_botocore_ms:.0f} ms (median of 5). Its import time is the same either way (the "
         "runtime's copy is the same modules, older)."
+    )
+    out()
+    shipped = {
+        name: package.import_as_shipped(FUNCTION_IDS[name], HANDLERS[name]) for name in ("redirect", "authorizer")
+    }
+    out(
+        "Import from the built package, as Lambda loads it (median of 5, `python -S -B`; the functions with no "
+        "native code in their layers, which load on this machine): "
+        + "; ".join(
+            f"{name} {s.with_bytecode_ms:.0f} ms with the bytecode the build ships, {s.compiling_ms:.0f} ms compiling "
+            f"every module again ({s.compiling_ms / s.with_bytecode_ms:.1f}x: what each cold start paid before "
+            "functions/Makefile shipped bytecode, /var/task being read-only)"
+            for name, s in shipped.items()
+        )
+        + "."
     )
     out()
 

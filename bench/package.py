@@ -74,6 +74,47 @@ def measure(imported_by: dict[str, list[str]]) -> list[PackageSize]:
 
 
 @dataclass
+class ShippedImport:
+    """A handler's import from its built package (and layers) as Lambda loads it: with the bytecode the build ships,
+    and compiling every module again, as it did when the package held none (sam build's python builder)."""
+
+    function: str
+    with_bytecode_ms: float
+    compiling_ms: float
+
+
+def import_as_shipped(function: str, handler_module: str, repeats: int = 5) -> ShippedImport:
+    """Median import time of ``handler_module`` in ``python -S -B`` with only the function's built package and layers
+    on the path; compiling is forced with an empty ``PYTHONPYCACHEPREFIX`` (no bytecode found, none written)."""
+    template = load_template()
+    roots = [BUILD_DIR / function, *(BUILD_DIR / layer / "python" for layer in function_layers(function, template))]
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.pathsep.join(map(str, roots)),
+        "TABLE_NAME": "bench",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",  # not a secret: nothing is sent
+    }
+    probe = f"import time; t = time.perf_counter(); import {handler_module}; print((time.perf_counter() - t) * 1000)"
+    timings: dict[str, list[float]] = {"with": [], "compiling": []}
+    with tempfile.TemporaryDirectory() as empty:
+        for _ in range(repeats):
+            for label, extra in (("with", {}), ("compiling", {"PYTHONPYCACHEPREFIX": empty})):
+                done = subprocess.run(
+                    [sys.executable, "-S", "-B", "-c", probe],
+                    env=env | extra,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=60,
+                )
+                timings[label].append(float(done.stdout.split()[-1]))
+    return ShippedImport(function, statistics.median(timings["with"]), statistics.median(timings["compiling"]))
+
+
+@dataclass
 class Unpacking:
     """What shipping botocore costs the redirect's package, measured: its zip and the time to unpack it."""
 
