@@ -11,7 +11,6 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.transactions import TransactWrite
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
 from shortlinks.domain.links import UTM_FIELDS, HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
@@ -83,6 +82,8 @@ class DynamoLinkRepository:
                 new_url=history.new_url,
                 version=history.version,
             )
+            from pynamodb.transactions import TransactWrite  # only an edit that keeps history writes one
+
             with TransactWrite(connection=self._connection()) as transaction:
                 transaction.save(item, condition=still_ours)
                 transaction.save(record, condition=self._history.pk.does_not_exist())
