@@ -31,7 +31,6 @@ from shortlinks.storage.keys import (
 )
 from shortlinks.storage.models import LinkItem, bind, bind_shared, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
-from shortlinks.storage.targets import read_target
 
 
 class DynamoLinkRepository:
@@ -64,6 +63,8 @@ class DynamoLinkRepository:
         return _link(item)
 
     def get_target(self, domain: str, code: str) -> Target | None:
+        from shortlinks.storage.targets import read_target  # the redirect's read: expand's, never create's
+
         return read_target(self._item, domain, code)
 
     def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
