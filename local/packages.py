@@ -150,6 +150,7 @@ def _third_party_imports(handler_module: str) -> set[str]:
     names = {module.partition(".")[0] for module in sys.modules}
     pending = [module for module in sys.modules if module.startswith("shortlinks")]
     seen: set[str] = set()
+    libraries: set[str] = set()
     while pending:
         module = pending.pop()
         if module in seen:
@@ -161,8 +162,14 @@ def _third_party_imports(handler_module: str) -> set[str]:
         for imported in _imports_in(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
             if imported.partition(".")[0] != "shortlinks":
                 names.add(imported.partition(".")[0])
+                libraries.add(imported)
             elif _is_module(imported):
                 pending.append(imported)
+    # A library module our code imports lazily loads what it imports (Powertools' idempotency layer loads boto3).
+    for library in sorted(libraries - set(sys.modules)):
+        if library.partition(".")[0] not in sys.stdlib_module_names and _is_module(library):
+            importlib.import_module(library)
+    names |= {module.partition(".")[0] for module in sys.modules}
     return names - set(sys.stdlib_module_names) - {"shortlinks", "local", "__main__"}
 
 

@@ -77,3 +77,23 @@ def test_a_cold_start_builds_no_api_model_and_a_request_builds_only_those_it_use
 
     # THEN it built that answer's model only, not the request, listing or history models
     assert answered == ["shortlinks.schemas.links.LinkResponse"]
+
+
+def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_client() -> None:
+    # GIVEN a fresh create function, whose cold start built its botocore client
+    # WHEN its first create with an Idempotency-Key sets up Powertools' idempotency layer
+    built = cold_start_value(
+        "CreateFunction",
+        "built",
+        then="import botocore.session\n"
+        "built = []\n"
+        "create_client = botocore.session.Session.create_client\n"
+        "def counted(self, *args, **kwargs):\n"
+        "    built.append(args[0] if args else kwargs['service_name'])\n"
+        "    return create_client(self, *args, **kwargs)\n"
+        "botocore.session.Session.create_client = counted\n"
+        "handler._idempotent_runner()",
+    )
+
+    # THEN no second client was built (each costs about 60 ms): the layer uses the links' own
+    assert built == []

@@ -45,6 +45,11 @@ class DynamoLinkRepository:
         """Create the botocore client now (at cold start), not on the first request."""
         self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
 
+    def botocore_client(self) -> Any:
+        """The container's one botocore client, under the invocation's budget, for a library that sends its own
+        DynamoDB requests (Powertools' idempotency layer): a second client would cost its own ~60 ms to build."""
+        return self._item._get_connection().connection.client
+
     def add(self, link: Link) -> None:
         try:
             self._to_item(link).save(condition=self._item.pk.does_not_exist())
