@@ -3,8 +3,9 @@ sam build make them) and which third-party distributions its code can import.
 
 ``python -m local.packages <handler module>`` (run by :func:`imported_distributions`, in a fresh interpreter):
 imports the handler as Lambda's init does, then follows every import its ``shortlinks`` modules make, at module
-level or inside a function (a lazy import counts: the path that runs it must find its library), and prints the
-top-level third-party module names as one JSON line.
+level or inside a function (a lazy import counts: the path that runs it must find its library), imports each library
+module named so (what it imports counts too: Powertools' idempotency layer loads boto3), and prints the top-level
+third-party module names as one JSON line.
 """
 
 from __future__ import annotations
