@@ -3,8 +3,9 @@ sam build make them) and which third-party distributions its code can import.
 
 ``python -m local.packages <handler module>`` (run by :func:`imported_distributions`, in a fresh interpreter):
 imports the handler as Lambda's init does, then follows every import its ``shortlinks`` modules make, at module
-level or inside a function (a lazy import counts: the path that runs it must find its library), and prints the
-top-level third-party module names as one JSON line.
+level or inside a function (a lazy import counts: the path that runs it must find its library), imports each library
+module named so (what it imports counts too: Powertools' idempotency layer loads boto3), and prints the top-level
+third-party module names as one JSON line.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ def _third_party_imports(handler_module: str) -> set[str]:
     names = {module.partition(".")[0] for module in sys.modules}
     pending = [module for module in sys.modules if module.startswith("shortlinks")]
     seen: set[str] = set()
+    libraries: set[str] = set()
     while pending:
         module = pending.pop()
         if module in seen:
@@ -161,8 +163,14 @@ def _third_party_imports(handler_module: str) -> set[str]:
         for imported in _imports_in(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
             if imported.partition(".")[0] != "shortlinks":
                 names.add(imported.partition(".")[0])
+                libraries.add(imported)
             elif _is_module(imported):
                 pending.append(imported)
+    # A library module our code imports lazily loads what it imports (Powertools' idempotency layer loads boto3).
+    for library in sorted(libraries - set(sys.modules)):
+        if library.partition(".")[0] not in sys.stdlib_module_names and _is_module(library):
+            importlib.import_module(library)
+    names |= {module.partition(".")[0] for module in sys.modules}
     return names - set(sys.stdlib_module_names) - {"shortlinks", "local", "__main__"}
 
 

@@ -58,6 +58,14 @@ def cold_start_modules(function_id: str, *, then: str = "") -> set[str]:
     """Every module a fresh interpreter holds after importing template function ``function_id``'s handler module in
     the environment the template gives it (as Lambda's init does), and running ``then`` (Python using the module
     as ``handler``). The store does not answer: what init reads fails fast, as it may in Lambda."""
+    modules = set(cold_start_value(function_id, "sorted(sys.modules)", then=then))
+    assert function_specs()[function_id].handler.rpartition(".")[0] in modules
+    return modules
+
+
+def cold_start_value(function_id: str, expression: str, *, then: str = "") -> Any:
+    """The value (JSON) of Python ``expression`` in a fresh interpreter after the cold start of template function
+    ``function_id`` and ``then``, as ``cold_start_modules`` runs them (``sys`` and ``handler`` are in scope)."""
     spec = function_specs()[function_id]
     env = resolve_environment(spec.environment, table_name=TABLE_NAME) | {
         "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions"),
@@ -67,13 +75,11 @@ def cold_start_modules(function_id: str, *, then: str = "") -> set[str]:
         "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
     }
     module = spec.handler.rpartition(".")[0]
-    script = f"import json, sys\nimport {module} as handler\n{then}\nprint(json.dumps(sorted(sys.modules)))\n"
+    script = f"import json, sys\nimport {module} as handler\n{then}\nprint(json.dumps({expression}))\n"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
     )
-    modules = set(json.loads(result.stdout.splitlines()[-1]))
-    assert module in modules
-    return modules
+    return json.loads(result.stdout.splitlines()[-1])
 
 
 # Callers as the API's Lambda authorizer describes them to the functions (web/auth.py has the contract).

@@ -213,7 +213,6 @@ def _idempotently(
 def _idempotent_runner() -> Callable[..., dict[str, Any]]:
     global _idempotent
     if _idempotent is None:
-        import boto3
         from aws_lambda_powertools.utilities.idempotency import (
             DynamoDBPersistenceLayer,
             IdempotencyConfig,
@@ -226,14 +225,7 @@ def _idempotent_runner() -> Callable[..., dict[str, Any]]:
             sort_key_attr="sk",
             static_pk_value="IDEMPOTENCY#create",
             expiry_attr="ttl",
-            boto3_client=store_budget.install(
-                boto3.client(
-                    "dynamodb",
-                    region_name=settings.region,
-                    endpoint_url=settings.dynamodb_endpoint,
-                    config=store_budget.client_config(),
-                )
-            ),
+            boto3_client=repository.botocore_client(),  # the links' own client: same table, same budget
         )
         config = IdempotencyConfig(
             event_key_jmespath="[caller, domain, idempotency_key]",

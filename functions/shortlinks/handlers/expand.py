@@ -1,8 +1,8 @@
 """GET /v1/expand?url=<any http(s) URL>|code=<code>: where a link leads, before anyone clicks it.
 
 One of our own short links is resolved from the table (no HTTP, no click counted). Any other URL is followed hop by
-hop (domain/expansion.py) through the address guard and HTTP client (expander/), which this module imports only
-when the first such URL arrives: expanding our own links keeps its lean cold start.
+hop (domain/expansion.py) through the address guard and HTTP client (expander/): this module imports all three only
+when the first such URL arrives, so expanding our own links keeps its lean cold start.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from shortlinks.domain.errors import (
     RateLimited,
     UnknownDomain,
 )
-from shortlinks.domain.expansion import CachePolicy, OurHop, expand_url
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link, resolve_target
 from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination, with_web_scheme
@@ -41,6 +40,7 @@ from shortlinks.web.http import BadRequest, request_host, source_ip
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from shortlinks.domain.expansion import OurHop
     from shortlinks.expander.third_party import ThirdPartyExpander
 
 settings = Settings.from_env()
@@ -133,6 +133,8 @@ def _our_domain(url_host: str, port: int | None, request_host: str) -> ShortDoma
 def _our_hop(url: str, request_host: str) -> OurHop | None:
     """A hop through one of our own links, resolved from the table (no HTTP): its redirect, or a miss.
     ``request_host`` is the host this request came in on: without a domain registry it is our one short domain."""
+    from shortlinks.domain.expansion import OurHop
+
     host, port, code = _parts_of(url)
     short_domain = _our_domain(host, port, request_host)
     if short_domain is None:
@@ -158,6 +160,8 @@ def _expand_elsewhere(event: dict[str, Any], principal: Principal | None, url: s
         caller, limit = expand_caller_ip(source_ip(event, settings.behind_edge)), settings.expand_rate_limit_anonymous
     rate_limiter.hit(caller, limit, utc_now(), RateLimited.expanding)
     expander = _third_party_expander()
+    from shortlinks.domain.expansion import CachePolicy, expand_url  # with the expander: never for our own links
+
     checked = expand_url(
         normalised,
         fetcher=expander.fetcher,

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus, Utm
-from shortlinks.domain.service import NewLink
 from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH
+
+if TYPE_CHECKING:
+    from shortlinks.domain.service import NewLink
+
+# Each model is built on its first use (``defer_build``), not at import: a cold start pays only for the models
+# its request uses (docs/benchmarks.md, issue 13).
 
 # Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
 # tag syntax) with more specific error codes.
@@ -44,7 +49,7 @@ _UtmValue = Annotated[
 class UtmFields(BaseModel):
     """``utm``: the UTM parameters merged into the destination (each optional, 1-100 characters)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     source: _UtmValue | None = None
     medium: _UtmValue | None = None
@@ -68,7 +73,7 @@ MAX_BULK_ITEMS = 100
 class CreateLinkRequest(BaseModel):
     """Body of ``POST /v1/links``. Strict: ``"302"`` is not ``302``, unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     url: Url
     alias: _Alias | None = None
@@ -82,6 +87,8 @@ class CreateLinkRequest(BaseModel):
     utm: UtmFields | None = None
 
     def to_new_link(self) -> NewLink:
+        from shortlinks.domain.service import NewLink  # create's own; expand and links need not load it
+
         return NewLink(
             url=self.url,
             alias=self.alias,
@@ -98,13 +105,15 @@ class CreateLinkRequest(BaseModel):
 class BulkCreateRequest(BaseModel):
     """Body of ``POST /v1/links/bulk``: up to 100 links, each created (or refused) on its own."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     links: Annotated[list[dict[str, object]], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
 
 
 class LinkResponse(BaseModel):
     """A link as its owner (or an admin) sees it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     code: str
     domain: str
@@ -147,6 +156,8 @@ class LinkResponse(BaseModel):
 
 class PublicLinkResponse(BaseModel):
     """A link as anyone may preview it: where it goes and whether it still does, nothing about who made it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     code: str
     domain: str

@@ -103,17 +103,6 @@ def install(client: Any) -> Any:
     return client
 
 
-def client_config() -> Any:
-    """The botocore ``Config`` for a client that ``install`` will govern (single attempt, short connect)."""
-    from botocore.config import Config
-
-    return Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=DEFAULT_SECONDS,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-    )
-
-
 def _before_send(request: Any, **_: Any) -> None:
     remaining = remaining_seconds()
     if remaining < CONNECT_TIMEOUT_SECONDS:

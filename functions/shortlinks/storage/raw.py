@@ -24,7 +24,12 @@ def dynamodb_client(region: str, endpoint: str | None = None) -> Any:
     import botocore.session
     from botocore.config import Config
 
-    config = budget.client_config().merge(Config(parameter_validation=False))
+    config = Config(
+        connect_timeout=budget.CONNECT_TIMEOUT_SECONDS,
+        read_timeout=budget.DEFAULT_SECONDS,  # each attempt's own comes from the budget
+        retries={"total_max_attempts": 1, "mode": "standard"},  # the budget's policy retries
+        parameter_validation=False,
+    )
     client = botocore.session.get_session().create_client(
         "dynamodb", region_name=region, endpoint_url=endpoint, config=config
     )

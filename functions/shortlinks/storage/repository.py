@@ -11,7 +11,6 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.transactions import TransactWrite
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
 from shortlinks.domain.links import UTM_FIELDS, HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
@@ -32,7 +31,6 @@ from shortlinks.storage.keys import (
 )
 from shortlinks.storage.models import LinkItem, bind, bind_shared, raw_table, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
-from shortlinks.storage.targets import read_target
 
 
 class DynamoLinkRepository:
@@ -46,6 +44,11 @@ class DynamoLinkRepository:
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""
         self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+
+    def botocore_client(self) -> Any:
+        """The container's one botocore client, under the invocation's budget, for a library that sends its own
+        DynamoDB requests (Powertools' idempotency layer): a second client would cost its own ~60 ms to build."""
+        return self._item._get_connection().connection.client
 
     def add(self, link: Link) -> None:
         try:
@@ -65,6 +68,8 @@ class DynamoLinkRepository:
         return _link(item)
 
     def get_target(self, domain: str, code: str) -> Target | None:
+        from shortlinks.storage.targets import read_target  # the redirect's read: expand's, never create's
+
         return read_target(raw_table(self._item), domain, code)
 
     def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
@@ -83,6 +88,8 @@ class DynamoLinkRepository:
                 new_url=history.new_url,
                 version=history.version,
             )
+            from pynamodb.transactions import TransactWrite  # only an edit that keeps history writes one
+
             with TransactWrite(connection=self._connection()) as transaction:
                 transaction.save(item, condition=still_ours)
                 transaction.save(record, condition=self._history.pk.does_not_exist())
