@@ -39,9 +39,9 @@ def test_every_function_built_from_functions_is_built_by_functions_makefile() ->
 def test_the_api_layers_are_compiled_too() -> None:
     layers_makefile = (ROOT / "layers" / "Makefile").read_text(encoding="utf-8")
 
-    assert {"ApiDependencies", "IdempotencyDependencies"} <= set(makefile_built(TEMPLATE))
+    assert {"ApiDependencies", "IdempotencyDependencies", "PowertoolsDependencies"} <= set(makefile_built(TEMPLATE))
     targets = re.findall(r"^build-\w+:", layers_makefile, re.MULTILINE)
-    assert len(targets) == 2
+    assert len(targets) == 3
     assert layers_makefile.count('$(COMPILE) "$(ARTIFACTS_DIR)/python"') == len(targets)
 
 

@@ -71,12 +71,17 @@ def _makefile_layers() -> list[str]:
 
 @pytest.mark.parametrize("layer_id", _makefile_layers())
 def test_a_layer_built_without_dependencies_lists_all_that_its_functions_lack(layer_id: str) -> None:
-    # GIVEN a layer layers/Makefile installs without dependencies, and the base every function's package has
+    # GIVEN a layer layers/Makefile installs without dependencies, the base every function's package has, and the
+    # layers every function that has this one has too
     listed = layer_contents(layer_id, TEMPLATE)
     base = with_dependencies(requirement_names(ROOT / "functions" / "requirements.txt"))
+    users = [function_id for function_id in FUNCTIONS if layer_id in function_layers(function_id, TEMPLATE)]
+    beside = set.intersection(*(set(function_layers(function_id, TEMPLATE)) for function_id in users)) - {layer_id}
+    alongside = set().union(*(layer_contents(other, TEMPLATE) for other in beside))
 
-    # THEN whatever its libraries require is in the layer or in the base
-    assert with_dependencies(listed) - listed - base == set()
+    # THEN whatever its libraries require is in the layer, in the base, or in a layer always beside it
+    assert users
+    assert with_dependencies(listed) - listed - base - alongside == set()
     # AND the layer repeats nothing the base has (it would ship twice)
     assert listed & base == set()
     assert makefile_requirements(layer_id).is_file()

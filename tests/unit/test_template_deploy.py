@@ -165,9 +165,11 @@ def test_a_new_deploy_time_value_in_a_functions_configuration_publishes_a_versio
 
 def test_a_new_layer_version_publishes_a_new_version_of_the_aggregator() -> None:
     template = load_template()
-    [layer] = template["Resources"]["AnalyticsFunction"]["Properties"]["Layers"]
+    layers = template["Resources"]["AnalyticsFunction"]["Properties"]["Layers"]
 
-    assert template["Resources"][layer["Ref"]]["Properties"]["PublishLambdaVersion"] is True
+    assert len(layers) == 2  # Powertools and the user-agent classifiers
+    for layer in layers:
+        assert template["Resources"][layer["Ref"]]["Properties"]["PublishLambdaVersion"] is True
 
 
 def test_a_parameter_change_keeps_the_versions_id_but_changes_its_description() -> None:

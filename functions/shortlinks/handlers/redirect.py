@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from shortlinks.click_log import write_click
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain import click_format as wire
 from shortlinks.domain.domains import ShortDomain
@@ -24,7 +25,6 @@ from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
 from shortlinks.domain.urls import host_of, merge_query, without_qr_marker
 from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
-from shortlinks.observability import write_click
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader
 from shortlinks.web.hosts import ShortDomains, registry_for
