@@ -209,7 +209,7 @@ class AnalyticsFigures:
 
 def measure() -> AnalyticsFigures:
     """Every figure, from one run of the probe in a Lambda-like interpreter."""
-    from bench.coldstart import lambda_site
+    from bench.coldstart import lambda_site, makefile_layer_site
     from bench.fixtures import BENCH_TABLE, FUNCTIONS_DIR, function_environment, run_probe
     from local.template import ROOT, function_specs, resolve_environment
 
@@ -217,7 +217,9 @@ def measure() -> AnalyticsFigures:
     env = function_environment("analytics", "http://dynamodb.invalid")  # the bench's table, region, credentials
     template_env = resolve_environment(spec.environment, table_name=BENCH_TABLE)
     env |= {name: value for name, value in template_env.items() if name not in env}
-    env["PYTHONPATH"] = os.pathsep.join([str(FUNCTIONS_DIR), str(lambda_site()), str(layer_site()), str(ROOT)])
+    # The function's package and its two layers (template.yaml: Powertools, and the user-agent classifiers).
+    sites = [FUNCTIONS_DIR, lambda_site(), makefile_layer_site("PowertoolsDependencies"), layer_site(), ROOT]
+    env["PYTHONPATH"] = os.pathsep.join(map(str, sites))
     env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(spec.memory_size)
     outcome = run_probe("bench.analytics", ["probe"], env)
     return AnalyticsFigures(

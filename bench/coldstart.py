@@ -103,11 +103,16 @@ def layer_sites(name: str) -> list[Path]:
     for layer_id in function_layers(FUNCTION_IDS[name], template):
         resource = template["Resources"][layer_id]
         if (resource.get("Metadata") or {}).get("BuildMethod") == "makefile":
-            requirements, dependencies = makefile_requirements(layer_id), False
+            sites.append(makefile_layer_site(layer_id))
         else:
-            requirements, dependencies = ROOT / resource["Properties"]["ContentUri"] / "requirements.txt", True
-        sites.append(_installed(requirements, LAMBDA_SITE.with_name(f"bench-{layer_id}"), dependencies=dependencies))
+            requirements = ROOT / resource["Properties"]["ContentUri"] / "requirements.txt"
+            sites.append(_installed(requirements, LAMBDA_SITE.with_name(f"bench-{layer_id}"), dependencies=True))
     return sites
+
+
+def makefile_layer_site(layer_id: str) -> Path:
+    """A layer that layers/Makefile builds, installed alone for this machine as it builds it: without dependencies."""
+    return _installed(makefile_requirements(layer_id), LAMBDA_SITE.with_name(f"bench-{layer_id}"), dependencies=False)
 
 
 def _installed(requirements: Path, site: Path, *, dependencies: bool) -> Path:
