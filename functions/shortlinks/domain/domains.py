@@ -76,8 +76,8 @@ class DomainRegistry:
         self._loaded_at: float | None = None
 
     def _fresh(self) -> dict[str, ShortDomain]:
-        now = self._clock()
-        if self._loaded_at is None or now - self._loaded_at >= self._ttl:
+        if not self.is_fresh():
+            now = self._clock()
             self._domains = {domain.host: domain for domain in self._load()}
             self._loaded_at = now
         return self._domains
@@ -88,10 +88,6 @@ class DomainRegistry:
     def is_fresh(self) -> bool:
         """Whether a copy read less than ``ttl_seconds`` ago is held (so asking it reads nothing)."""
         return self._loaded_at is not None and self._clock() - self._loaded_at < self._ttl
-
-    def load(self) -> None:
-        """Read the registry now (at cold start) unless a fresh copy is held."""
-        self._fresh()
 
     def get(self, host: str) -> ShortDomain | None:
         return self._fresh().get(host)

@@ -42,7 +42,7 @@ BULK_ITEM_RESERVE_SECONDS = 2 * store_budget.CONNECT_TIMEOUT_SECONDS
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
-domains = ShortDomains(settings, registry_for(settings, repository))
+domains = ShortDomains(settings, registry_for(settings, repository.botocore_client()))
 rate_limiter = DynamoRateLimiter(
     settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
 )

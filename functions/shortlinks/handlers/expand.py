@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
-domains = ShortDomains(settings, registry_for(settings, repository))
+domains = ShortDomains(settings, registry_for(settings, repository.botocore_client()))
 rate_limiter = DynamoRateLimiter(
     settings.table_name, settings.region, settings.dynamodb_endpoint, share_with=repository
 )

@@ -59,7 +59,7 @@ MAX_CURSOR_LENGTH = 2048
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
 repository.warm_up()
-domains = ShortDomains(settings, registry_for(settings, repository))
+domains = ShortDomains(settings, registry_for(settings, repository.botocore_client()))
 
 
 @cache

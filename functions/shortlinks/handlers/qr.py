@@ -37,7 +37,7 @@ _CACHE = f"public, max-age={QR_MAX_AGE_SECONDS}"
 
 settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
-domains = ShortDomains(settings, registry_for(settings, repository))
+domains = ShortDomains(settings, registry_for(settings, repository.botocore_client()))
 
 
 def qr_route(event: dict[str, Any]) -> JsonResponse:

@@ -48,7 +48,7 @@ settings = Settings.from_env()
 repository = DynamoTargetReader(settings.table_name, settings.region, settings.dynamodb_endpoint)
 # Nothing is read at cold start (docs/architecture.md, "Redirect"); the reader's botocore client is built now.
 # The domain registry is read when a request first needs it (every request does), then every DOMAIN_CACHE_SECONDS.
-domains = ShortDomains(settings, registry_for(settings, repository))
+domains = ShortDomains(settings, registry_for(settings, repository.botocore_client()))
 # The day's visitor-id secret: it comes with the container's first link read of the day (one BatchGetItem).
 daily_secret = DailySecret(load=repository.visitor_secret, clock=time.monotonic)
 # The hot-link cache (domain/hot_links.py): a viral link costs one read per container per REDIRECT_CACHE_SECONDS.

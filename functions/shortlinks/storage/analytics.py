@@ -63,7 +63,7 @@ from shortlinks.storage.keys import (
     stats_pk,
     visitor_shard_sk,
 )
-from shortlinks.storage.models import bind_shared
+from shortlinks.storage.models import bind_shared, model_client
 
 MAX_UPDATES_PER_TRANSACTION = 99  # DynamoDB allows 100 actions per transaction; one is the batch's marker
 MAX_ADDS_PER_UPDATE = 100  # keeps each UpdateExpression far below DynamoDB's 4 KB (``#a99 :v99, `` is 11 bytes)
@@ -232,7 +232,7 @@ class DynamoRollupStore:
         return totals
 
     def _client(self) -> Any:
-        return self._item._get_connection().connection.client
+        return model_client(self._item)
 
     def _transact(self, actions: list[dict[str, Any]]) -> None:
         """One transaction (the marker first), retried on conflicts and throttling while the budget allows."""

@@ -13,7 +13,7 @@ from shortlinks.domain.access import Role
 from shortlinks.domain.keys import ApiKey
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import API_KEY_SK, API_KEYS_GSI1PK, api_key_gsi1sk, api_key_pk
-from shortlinks.storage.models import Gsi1Index, bind
+from shortlinks.storage.models import Gsi1Index, bind, model_client
 
 # The attributes the authorizer's UpdateItem may name (template.yaml, dynamodb:Attributes): the key, and the day.
 TOUCH_ATTRIBUTES = ("pk", "sk", "last_used_day")
@@ -46,7 +46,7 @@ class DynamoKeyRepository:
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""
-        self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+        model_client(self._item)
 
     def add(self, key_hash: str, key: ApiKey) -> None:
         created_at = _iso(key.created_at)

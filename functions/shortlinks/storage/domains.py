@@ -17,7 +17,7 @@ from shortlinks.domain.links import LinkState
 from shortlinks.storage.domain_items import read_domain, read_domains
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import DOMAINS_PK, LINK_SK, domain_gsi3pk, domain_sk
-from shortlinks.storage.models import LinkItem, bind, raw_table, share_client
+from shortlinks.storage.models import LinkItem, bind, model_client, raw_table, share_client
 
 # The only attributes a tombstone writes or checks (besides the key): the domains function's IAM allows its
 # UpdateItem on links these and no others (template.yaml, dynamodb:Attributes).
@@ -58,7 +58,7 @@ class DynamoDomainRepository:
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""
-        self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+        model_client(self._item)
 
     def put(self, domain: ShortDomain) -> None:
         """Create or replace ``domain``. When it is the default, the others stop being default afterwards: a
@@ -135,7 +135,7 @@ class DynamoDomainRepository:
         }
         if limit is not None:
             request["Limit"] = limit
-        client: Any = self._item._get_connection().connection.client
+        client = model_client(self._item)
         try:
             while True:
                 page = client.query(**request)

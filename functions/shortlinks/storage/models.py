@@ -175,7 +175,12 @@ def share_client(model: type[Model], owner: type[Model]) -> None:
     model._get_connection().connection = owner._get_connection().connection
 
 
+def model_client(model: type[Model]) -> Any:
+    """The botocore client ``model`` sends with (budgeted: ``BudgetedConnection``), built on first use."""
+    return model._get_connection().connection.client
+
+
 def raw_table(model: type[Model]) -> RawTable:
     """The table ``model`` is bound to, through the same botocore client, for the requests written out in
     storage/raw.py (the ones the redirect sends too)."""
-    return RawTable(model._get_connection().connection.client, model.Meta.table_name)
+    return RawTable(model_client(model), model.Meta.table_name)

@@ -14,7 +14,7 @@ from typing import Any
 from shortlinks.domain.rollups import Scope
 from shortlinks.storage.batch import BATCH_GET_LIMIT, batch_get
 from shortlinks.storage.keys import LINK_SK, link_pk
-from shortlinks.storage.models import LinkItem, bind
+from shortlinks.storage.models import LinkItem, bind, model_client
 
 OWNER_ATTRIBUTES = ("domain", "code", "owner")
 
@@ -28,7 +28,7 @@ class DynamoLinkOwners:
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first batch."""
-        self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+        model_client(self._item)
 
     def owners(self, links: Iterable[Scope]) -> dict[Scope, str | None]:
         """Who owns each link (its key id), ``None`` for an anonymous link; links not found are absent.

@@ -36,18 +36,6 @@ def dynamodb_client(region: str, endpoint: str | None = None) -> Any:
     return budget.install(client)
 
 
-def client_of(owner: object, region: str, endpoint: str | None = None) -> Any:
-    """The botocore client ``owner`` sends with (a reader holding a ``RawTable`` in ``table``, or an adapter holding
-    a bound pynamodb model in ``_item``), so a function keeps one client; a new one when it has none."""
-    table = getattr(owner, "table", None)
-    if isinstance(table, RawTable):
-        return table.client
-    model = getattr(owner, "_item", None)
-    if model is not None:  # storage/models.py raw_table, without importing pynamodb here
-        return model._get_connection().connection.client
-    return dynamodb_client(region, endpoint)
-
-
 def projection(attributes: Iterable[str]) -> dict[str, Any]:
     """A ``ProjectionExpression`` of ``attributes``, every name through a placeholder (``url`` and ``state`` are
     reserved words)."""

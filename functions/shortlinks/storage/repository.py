@@ -29,7 +29,7 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import LinkItem, bind, bind_shared, raw_table, share_client
+from shortlinks.storage.models import LinkItem, bind, bind_shared, model_client, raw_table, share_client
 from shortlinks.storage.records import HistoryItem, RateItem
 
 
@@ -43,12 +43,13 @@ class DynamoLinkRepository:
 
     def warm_up(self) -> None:
         """Create the botocore client now (at cold start), not on the first request."""
-        self._item._get_connection().connection.client  # noqa: B018 - the property builds the client
+        model_client(self._item)
 
     def botocore_client(self) -> Any:
-        """The container's one botocore client, under the invocation's budget, for a library that sends its own
-        DynamoDB requests (Powertools' idempotency layer): a second client would cost its own ~60 ms to build."""
-        return self._item._get_connection().connection.client
+        """The container's one botocore client, under the invocation's budget, for what sends its own DynamoDB
+        requests (the domain registry's load, Powertools' idempotency layer): a second client would cost its own
+        ~60 ms to build."""
+        return model_client(self._item)
 
     def add(self, link: Link) -> None:
         try:

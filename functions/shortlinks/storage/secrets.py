@@ -17,10 +17,15 @@ from typing import Any
 from shortlinks.domain.errors import StorageUnavailable
 from shortlinks.domain.links import utc_now
 from shortlinks.storage.keys import VISITOR_SECRET_PK, visitor_secret_sk
-from shortlinks.storage.raw import RawTable, dynamodb_client, string_key, text
+from shortlinks.storage.raw import Item, RawTable, dynamodb_client, string_key, text
 
 SECRET_BYTES = 32
 SECRET_LIFETIME = timedelta(hours=48)  # from the start of its day: its day, and the next for late readers
+
+
+def secret_key(day: date) -> Item:
+    """The key of ``day``'s secret item."""
+    return string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat()))
 
 
 class DynamoVisitorSecrets:
@@ -49,7 +54,7 @@ class DynamoVisitorSecrets:
         if stored is not None:
             return stored
         secret = os.urandom(SECRET_BYTES)
-        item = string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat())) | {
+        item = secret_key(day) | {
             "entity": {"S": "secret"},
             "secret": {"S": base64.b64encode(secret).decode()},
             "ttl": {"N": str(int(expires.timestamp()))},
@@ -63,10 +68,6 @@ class DynamoVisitorSecrets:
 
     def _read(self, day: date) -> bytes | None:
         # Strongly consistent: a secret created a moment ago elsewhere must be found, not replaced.
-        item = self._table.get_item(
-            string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat())),
-            consistent_read=True,
-            attributes=["secret"],
-        )
+        item = self._table.get_item(secret_key(day), consistent_read=True, attributes=["secret"])
         secret = text(item, "secret") if item else None
         return base64.b64decode(secret) if secret else None

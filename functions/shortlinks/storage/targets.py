@@ -14,9 +14,9 @@ from typing import Any
 
 from shortlinks.domain.links import LinkState, Target
 from shortlinks.storage.batch import batch_get
-from shortlinks.storage.keys import LINK_SK, VISITOR_SECRET_PK, link_pk, visitor_secret_sk
+from shortlinks.storage.keys import LINK_SK, VISITOR_SECRET_PK, link_pk
 from shortlinks.storage.raw import RawTable, dynamodb_client, string_key, text
-from shortlinks.storage.secrets import DynamoVisitorSecrets
+from shortlinks.storage.secrets import DynamoVisitorSecrets, secret_key
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
 TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state", "destination")
@@ -33,7 +33,7 @@ def read_target_and_secret(table: RawTable, domain: str, code: str, day: date) -
     """The link's target and ``day``'s visitor secret in one eventually consistent ``BatchGetItem`` (a secret
     created elsewhere a moment ago and not seen yet is looked for again, strongly consistent, before one is made)."""
     link_key = link_pk(domain, code)
-    keys = [string_key(link_key, LINK_SK), string_key(VISITOR_SECRET_PK, visitor_secret_sk(day.isoformat()))]
+    keys = [string_key(link_key, LINK_SK), secret_key(day)]
     items = {item["pk"]["S"]: item for item in batch_get(table, keys, attributes=BATCH_ATTRIBUTES)}
     link, secret = items.get(link_key), text(items.get(VISITOR_SECRET_PK, {}), "secret")
     return (_target(link) if link else None), (base64.b64decode(secret) if secret else None)
@@ -57,6 +57,10 @@ class DynamoTargetReader:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
         self.table = RawTable(dynamodb_client(region, endpoint), table_name)
         self._secrets = DynamoVisitorSecrets(table_name, region, client=self.table.client)
+
+    def botocore_client(self) -> Any:
+        """The container's one botocore client (the domain registry's load sends through it too)."""
+        return self.table.client
 
     def get_target(self, domain: str, code: str) -> Target | None:
         return read_target(self.table, domain, code)

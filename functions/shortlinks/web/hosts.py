@@ -8,6 +8,8 @@ routes take a ``domain`` query parameter that defaults to the default domain.
 
 from __future__ import annotations
 
+from typing import Any
+
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain.domains import DomainRegistry, ShortDomain, check_host
 from shortlinks.domain.errors import UnknownDomain
@@ -20,10 +22,6 @@ class ShortDomains:
     def _single(self, request_host: str) -> ShortDomain:
         host = self._settings.short_domain(request_host)
         return ShortDomain(host=host, base_url=self._settings.short_base(request_host), is_default=True)
-
-    def load(self) -> None:
-        """Read the domain registry now, at cold start, rather than on a visitor's request."""
-        self._registry.load()
 
     def of_request(self, request_host: str) -> ShortDomain | None:
         """The domain the request's host names; ``None`` when domains are registered and this host is not one."""
@@ -81,14 +79,12 @@ class ShortDomains:
         return self._settings.own_hosts(request_host) | self._registry.hosts()
 
 
-def registry_for(settings: Settings, share_client_with: object | None = None) -> DomainRegistry:
-    """The domain registry a function keeps for its container, read through the function's one botocore client
-    (``share_client_with``: a reader holding a ``RawTable`` in ``table``, or a repository holding a bound pynamodb
-    model in ``_item``; storage/raw.py ``client_of``)."""
+def registry_for(settings: Settings, client: Any) -> DomainRegistry:
+    """The domain registry a function keeps for its container, read through the function's one botocore ``client``
+    (its repository's ``botocore_client()``)."""
     from functools import partial
 
     from shortlinks.storage.domain_items import read_domains
-    from shortlinks.storage.raw import RawTable, client_of
+    from shortlinks.storage.raw import RawTable
 
-    client = client_of(share_client_with, settings.region, settings.dynamodb_endpoint)
     return DomainRegistry(partial(read_domains, RawTable(client, settings.table_name)), settings.domain_cache_seconds)
