@@ -44,14 +44,12 @@ MISS = "miss"  # 1 on a redirect to a domain's not_found_url (an unknown code an
 SOURCE = "src"  # "qr" for a QR code's scan (its marker taken out of the query); absent for any other request
 DEFAULT_METHOD = "GET"
 
-# Format 2's fields that format 3 leaves out (read, never written).
+# Format 2's time, which format 3 leaves out (read, never written). Its request id ("id") is read by nothing.
 TIMESTAMP = "t"  # epoch seconds, UTC, to the millisecond
-REQUEST_ID = "id"  # API Gateway's request id
 
 # Format 1's names for the same fields (read, never written).
 FORMAT_1_NAMES = {
     TIMESTAMP: "ts",
-    REQUEST_ID: "request_id",
     METHOD: "method",
     CODE: "code",
     DOMAIN: "domain",
