@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from shortlinks.domain import click_format
-from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.links import LinkState
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests.events import load_event
+from tests.fake_clock import FakeClock
 from tests.integration.harness import (
     REGION,
     CapturedLogs,
@@ -241,12 +241,11 @@ def test_an_unavailable_store_is_a_503_nobody_caches(redirect: LambdaFunction, m
 # --- reads: at most one GetItem -----------------------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+def holds_secret_and_registry(redirect: LambdaFunction) -> None:
+    """The container as after its first requests: it holds the day's visitor secret and a fresh domain registry."""
+    redirect.module.daily_secret.for_moment(datetime.now(UTC))
+    redirect.module.domains.of_request("sho.rt")
+    assert redirect.module.domains._registry.is_fresh()
 
 
 def assert_one_projected_eventually_consistent_get_item(call: Any, code: str) -> None:
@@ -266,19 +265,16 @@ def assert_one_projected_eventually_consistent_get_item(call: Any, code: str) ->
 def test_a_redirect_reads_once_then_serves_from_its_cache_until_the_ttl(
     redirect: LambdaFunction, store: LinkStore, monkeypatch: pytest.MonkeyPatch, code: str
 ) -> None:
-    # GIVEN a live link, an expired one and a deleted one, and the template's cache times (a link 5 s, a miss 1 s)
+    # GIVEN a live link, an expired one and a deleted one, the function's own hot-link cache with the template's
+    # times (a link 5 s, a miss 1 s) on a clock the test moves, and a container that already holds the day's visitor
+    # secret and the domain registry (so a read is the link's alone)
     store.add("AbC1234", DESTINATION)
     store.add("old1234", DESTINATION, expires_at=datetime.now(UTC) - timedelta(days=1))
     store.add("gone123", DESTINATION, state=LinkState.DELETED)
     settings = redirect.module.settings
     clock = FakeClock()
-    cache = TargetCache(
-        ttl_seconds=settings.redirect_cache_seconds,
-        miss_ttl_seconds=settings.redirect_miss_cache_seconds,
-        max_entries=settings.redirect_cache_entries,
-        clock=clock,
-    )
-    monkeypatch.setattr(redirect.module, "targets", CachedTargets(redirect.module.repository, cache))
+    monkeypatch.setattr(redirect.module.targets.cache, "clock", clock)
+    holds_secret_and_registry(redirect)
     ttl = settings.redirect_miss_cache_seconds if code == "Nope123" else settings.redirect_cache_seconds
     assert ttl > 0
 
@@ -287,7 +283,7 @@ def test_a_redirect_reads_once_then_serves_from_its_cache_until_the_ttl(
         answer = visit(redirect, code)
     with recording_dynamodb_calls() as hit:
         again = visit(redirect, code)
-    clock.now += ttl
+    clock.advance(ttl)
     with recording_dynamodb_calls() as expired:
         visit(redirect, code)
 
@@ -303,18 +299,17 @@ def test_a_redirect_reads_once_then_serves_from_its_cache_until_the_ttl(
 def test_a_disabled_link_is_refused_once_the_cached_copy_has_expired(
     redirect: LambdaFunction, store: LinkStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a followed link, held in the container's cache
+    # GIVEN a followed link, held in the function's own hot-link cache, on a clock the test moves
     store.add("AbC1234", DESTINATION)
     clock = FakeClock()
-    cache = TargetCache(ttl_seconds=5, miss_ttl_seconds=1, max_entries=100, clock=clock)
-    monkeypatch.setattr(redirect.module, "targets", CachedTargets(redirect.module.repository, cache))
+    monkeypatch.setattr(redirect.module.targets.cache, "clock", clock)
     assert visit(redirect, "AbC1234").status == 302
 
     # WHEN it is disabled, and followed within the cache time and after it
     store.clear()
     store.add("AbC1234", DESTINATION, state=LinkState.DISABLED)
     within = visit(redirect, "AbC1234")
-    clock.now += 5
+    clock.advance(redirect.module.settings.redirect_cache_seconds)
     after = visit(redirect, "AbC1234")
 
     # THEN the change reached the container within the cache time (docs/api.md)

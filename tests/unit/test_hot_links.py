@@ -10,20 +10,10 @@ from shortlinks.domain.errors import LinkDisabled, LinkExpired, LinkNotFound
 from shortlinks.domain.hot_links import ABSENT, CachedTargets, TargetCache
 from shortlinks.domain.links import LinkState, Target
 from shortlinks.domain.resolve import resolve_target
+from tests.fake_clock import FakeClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DOMAIN = "sho.rt"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FakeTargets:

@@ -81,7 +81,7 @@ class TargetCache:
         max_entries: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._clock = clock
+        self.clock = clock  # public: a test moves it
         self._targets: _Pool[Target] = _Pool(ttl_seconds, max_entries)
         # A miss is never trusted longer than a hit: a link created a moment ago must not stay 404 longer than a
         # changed one stays stale.
@@ -91,13 +91,13 @@ class TargetCache:
     def get(self, domain: str, code: str) -> Target | _Absent | None:
         """The target held for the code, ``ABSENT`` when it was read and not found, ``None`` when nothing fresh is
         held (read it)."""
-        now = self._clock()
+        now = self.clock()
         key = (domain, code)
         return self._targets.get(key, now) or self._misses.get(key, now)
 
     def put(self, domain: str, code: str, target: Target | None) -> None:
         """Remember what a read found: the target, or (``None``) that there is none."""
-        key, now = (domain, code), self._clock()
+        key, now = (domain, code), self.clock()
         if target is None:
             self._misses.put(key, ABSENT, now)
         else:
