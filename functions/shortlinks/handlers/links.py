@@ -58,7 +58,7 @@ MAX_CURSOR_LENGTH = 2048
 
 settings = Settings.from_env()
 repository = DynamoLinkRepository(settings.table_name, settings.region, settings.dynamodb_endpoint)
-repository.warm_up()
+# The repository's botocore client, built now (at cold start) and shared with the domain registry.
 domains = ShortDomains(settings, registry_for(settings, repository.botocore_client()))
 
 

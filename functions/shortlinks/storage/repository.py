@@ -41,14 +41,10 @@ class DynamoLinkRepository:
         # model's connection, because each pynamodb connection would otherwise build its own client (~60 ms).
         share_client(self._history, self._item)
 
-    def warm_up(self) -> None:
-        """Create the botocore client now (at cold start), not on the first request."""
-        model_client(self._item)
-
     def botocore_client(self) -> Any:
-        """The container's one botocore client, under the invocation's budget, for what sends its own DynamoDB
-        requests (the domain registry's load, Powertools' idempotency layer): a second client would cost its own
-        ~60 ms to build."""
+        """The container's one botocore client (built on the first call: the handlers make it at cold start), under
+        the invocation's budget, for what sends its own DynamoDB requests (the domain registry's load, Powertools'
+        idempotency layer): a second client would cost its own ~60 ms to build."""
         return model_client(self._item)
 
     def add(self, link: Link) -> None:
@@ -317,7 +313,7 @@ def _utm(stored: Any) -> Utm | None:
     """The ``utm`` map as stored (pynamodb hands back a raw ``MapAttribute``), or ``None``."""
     if stored is None:
         return None
-    fields = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored)
+    fields = stored.as_dict()
     return Utm(**{name: str(fields[name]) for name in UTM_FIELDS if fields.get(name) is not None})
 
 

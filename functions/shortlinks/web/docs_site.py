@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +81,12 @@ class DocsSite:
         version = str(json.loads((directory / "package.json").read_text(encoding="utf-8"))["version"])
         return cls(document=document.read_bytes(), swagger_ui_dir=directory, swagger_ui_version=version)
 
-    @property
+    @cached_property
     def asset_version(self) -> str:
         """Swagger UI's version and a digest of our initializer: either changing makes new asset URLs."""
         return f"{self.swagger_ui_version}-{_digest(INITIALIZER.encode())[:12]}"
 
-    @property
+    @cached_property
     def document_etag(self) -> str:
         return f'"{_digest(self.document)[:32]}"'
 
