@@ -202,7 +202,7 @@ def stats(api: Api, arguments: argparse.Namespace) -> Exit:
     )
     series = [(bucket["start"], *(bucket[n] for n in counts)) for bucket in answer["series"]]
     print_table(["START", *(name.upper() for name in counts)], series)
-    for breakdown in ("referrers", "countries", "devices", "browsers", "os"):
+    for breakdown in ("referrers", "countries", "devices", "browsers", "os", "sources"):
         entries = answer.get(breakdown)
         if entries:
             print_table([breakdown.upper(), "CLICKS"], [(entry["value"], entry["clicks"]) for entry in entries])

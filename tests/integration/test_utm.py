@@ -86,7 +86,7 @@ def test_bulk_items_take_utm_each_on_its_own(create: LambdaFunction) -> None:
     results = response.json()["results"]
     assert results[0]["status"] == 201
     assert results[0]["link"]["destination"] == f"{URL}&utm_campaign=a"
-    assert (results[1]["status"], results[1]["error"]["code"]) == (422, "validation_error")
+    assert (results[1]["status"], results[1]["error"]["code"]) == (422, "invalid_utm")
 
 
 def test_patch_replaces_the_tagging_removes_it_with_null_and_records_each_move(
@@ -115,15 +115,16 @@ def test_patch_replaces_the_tagging_removes_it_with_null_and_records_each_move(
 @pytest.mark.parametrize(
     ("utm", "code"),
     [
-        ({"source": "x" * 101}, "validation_error"),
-        ({"source": ""}, "validation_error"),
-        ({"source": "a\u0085b"}, "validation_error"),
-        ({"source": "a\tb"}, "validation_error"),
+        ({"source": "x" * 101}, "invalid_utm"),
+        ({"source": ""}, "invalid_utm"),
+        ({"source": "a\u0085b"}, "invalid_utm"),
+        ({"source": "a\tb"}, "invalid_utm"),
+        ({"source": "x" * 1001}, "validation_error"),
         ({"sauce": "x"}, "validation_error"),
         ({"source": 7}, "validation_error"),
         ("utm_source=x", "validation_error"),
     ],
-    ids=["too long", "empty", "C1 control", "tab", "unknown key", "not a string", "not an object"],
+    ids=["too long", "empty", "C1 control", "tab", "over the outer bound", "unknown key", "not a string", "not an object"],
 )
 def test_bad_tagging_is_refused_and_nothing_is_written(
     create: LambdaFunction, store: LinkStore, utm: object, code: str

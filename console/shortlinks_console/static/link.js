@@ -6,7 +6,7 @@ import { confirmAction, download, field, formError, h, input, select, showError,
 import { linkFields, readLinkFields } from "./linkform.js";
 import { shortUrlPanel } from "./panels.js";
 
-const BREAKDOWNS = [["referrers", "Referrers"], ["countries", "Countries"], ["devices", "Devices"], ["browsers", "Browsers"], ["os", "Operating systems"]];
+const BREAKDOWNS = [["referrers", "Referrers"], ["countries", "Countries"], ["devices", "Devices"], ["browsers", "Browsers"], ["os", "Operating systems"], ["sources", "Sources"]];
 
 export async function linkView(domain, code) {
   const where = { domain };

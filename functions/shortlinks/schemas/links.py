@@ -41,9 +41,9 @@ def _rfc3339_text(value: object) -> object:
 
 
 Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
-_UtmValue = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_UTM_VALUE_LENGTH, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
-]
+# An outer bound only, as for URLs: domain/utm.py check_utm applies the rule (1-100 characters, no control
+# characters) and answers invalid_utm, naming the field.
+_UtmValue = Annotated[str, StringConstraints(max_length=10 * MAX_UTM_VALUE_LENGTH)]
 
 
 class UtmFields(BaseModel):

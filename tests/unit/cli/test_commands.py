@@ -180,6 +180,7 @@ def test_stats_sends_the_range_and_prints_totals_series_and_breakdowns(capsys: p
         "devices": None,
         "browsers": [],
         "os": [],
+        "sources": [{"value": "qr", "clicks": 2}],
     }
     api = ScriptedApi([httpx.Response(200, json=answer)])
     result = run(capsys, api, "stats", "help", "--domain", "care.link", "--from", "2026-12-01", "--to", "2026-12-01")
@@ -188,6 +189,8 @@ def test_stats_sends_the_range_and_prints_totals_series_and_breakdowns(capsys: p
     assert ["total", "8", "6", "2", "3", "2"] in lines
     assert ["2026-12-01T00:00:00Z", "8", "6", "2", "3", "2"] in lines
     assert ["t.co", "8"] in lines
+    assert ["SOURCES", "CLICKS"] in lines
+    assert ["qr", "2"] in lines
     assert not any(line[:1] == ["COUNTRIES"] for line in lines)  # an empty breakdown is left out
 
 
