@@ -60,7 +60,7 @@ def start_dynamodb() -> tuple[Any, str]:
     """A moto DynamoDB server on loopback with the bench table and link: both sides read from the same place.
 
     The day's visitor secret is there too, as it is for every cold start but the day's first anywhere: each probe's
-    init reads it (one GetItem) rather than creating it."""
+    first request brings it with the link (one BatchGetItem) rather than creating it."""
     import boto3
     from moto.server import ThreadedMotoServer
 

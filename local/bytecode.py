@@ -1,7 +1,8 @@
 """``python -m local.bytecode [BUILD_DIR]`` (``make build`` runs it after ``sam build``): every Python module that a
 function or layer built by our Makefiles (functions/Makefile, layers/Makefile) ships has its bytecode beside it, so
-Lambda, whose package directory is read-only, does not compile it again on every cold start. Exits 1 naming
-what lacks it."""
+Lambda, whose package directory is read-only, does not compile it again on every cold start; and none of them ships a
+symbolic link (it would name a file outside the package: our openapi.json is one in the source tree). Exits 1
+naming what is wrong."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ def without_bytecode(root: Path) -> list[Path]:
     )
 
 
+def symbolic_links(root: Path) -> list[Path]:
+    """The symbolic links under ``root``: a built package must hold the files themselves."""
+    return sorted(path for path in root.rglob("*") if path.is_symlink())
+
+
 def check(build_dir: Path, logical_ids: Iterable[str]) -> list[str]:
     """One line per built artifact that is missing, or ships modules without bytecode."""
     problems = []
@@ -42,6 +48,9 @@ def check(build_dir: Path, logical_ids: Iterable[str]) -> list[str]:
         missing = without_bytecode(artifact)
         if missing:
             problems.append(f"{logical_id}: {len(missing)} modules without bytecode, e.g. {missing[0]}")
+        links = symbolic_links(artifact)
+        if links:
+            problems.append(f"{logical_id}: {len(links)} symbolic links, e.g. {links[0]}")
     return problems
 
 

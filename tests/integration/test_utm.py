@@ -124,7 +124,16 @@ def test_patch_replaces_the_tagging_removes_it_with_null_and_records_each_move(
         ({"source": 7}, "validation_error"),
         ("utm_source=x", "validation_error"),
     ],
-    ids=["too long", "empty", "C1 control", "tab", "over the outer bound", "unknown key", "not a string", "not an object"],
+    ids=[
+        "too long",
+        "empty",
+        "C1 control",
+        "tab",
+        "over the outer bound",
+        "unknown key",
+        "not a string",
+        "not an object",
+    ],
 )
 def test_bad_tagging_is_refused_and_nothing_is_written(
     create: LambdaFunction, store: LinkStore, utm: object, code: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import compileall
 import re
+import shutil
 from pathlib import Path
 
 from local.bytecode import check, makefile_built, without_bytecode
@@ -45,7 +46,7 @@ def test_the_api_layers_are_compiled_too() -> None:
     assert layers_makefile.count('$(COMPILE) "$(ARTIFACTS_DIR)/python"') == len(targets)
 
 
-def test_a_module_without_bytecode_is_named_and_a_compiled_artifact_passes(tmp_path: Path) -> None:
+def test_a_module_without_bytecode_or_a_symbolic_link_is_named_and_a_compiled_artifact_passes(tmp_path: Path) -> None:
     # GIVEN an artifact whose one module is compiled, and another whose module is not
     compiled = tmp_path / "Compiled" / "pkg"
     compiled.mkdir(parents=True)
@@ -55,12 +56,18 @@ def test_a_module_without_bytecode_is_named_and_a_compiled_artifact_passes(tmp_p
     bare.mkdir(parents=True)
     (bare / "mod.py").write_text("VALUE = 1\n", encoding="utf-8")
 
-    # WHEN the build is checked
-    problems = check(tmp_path, ["Compiled", "Bare", "Missing"])
+    # AND a third, compiled, that ships a symbolic link (to a file outside it, as our source tree's openapi.json)
+    linked = tmp_path / "Linked"
+    shutil.copytree(tmp_path / "Compiled", linked)
+    (linked / "document.json").symlink_to(tmp_path / "elsewhere.json")
 
-    # THEN the compiled one passes, the bare one is named with its module, and an artifact not built at all is too
+    # WHEN the build is checked
+    problems = check(tmp_path, ["Compiled", "Bare", "Linked", "Missing"])
+
+    # THEN the compiled one passes, the bare one is named with its module, the link and an artifact not built too
     assert without_bytecode(tmp_path / "Compiled") == []
     assert without_bytecode(tmp_path / "Bare") == [bare / "mod.py"]
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert problems[0].startswith("Bare: 1 modules without bytecode")
-    assert problems[1].startswith("Missing: not built")
+    assert problems[1].startswith("Linked: 1 symbolic links")
+    assert problems[2].startswith("Missing: not built")
