@@ -9,12 +9,11 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -54,26 +53,33 @@ def cold_start(function_id: str, env: pytest.MonkeyPatch) -> ModuleType:
     return importlib.import_module(spec.handler.rpartition(".")[0])
 
 
-def cold_start_modules(function_id: str, *, then: str = "") -> set[str]:
+def cold_start_modules(function_id: str, *, then: str = "", extra_env: Mapping[str, str] | None = None) -> set[str]:
     """Every module a fresh interpreter holds after importing template function ``function_id``'s handler module in
-    the environment the template gives it (as Lambda's init does), and running ``then`` (Python using the module
-    as ``handler``). The store does not answer: what init reads fails fast, as it may in Lambda."""
-    modules = set(cold_start_value(function_id, "sorted(sys.modules)", then=then))
+    the environment the template gives it (as Lambda's init does; ``extra_env`` for what a layer would provide, such
+    as the docs function's ``SWAGGER_UI_DIR``), and running ``then`` (Python using the module as ``handler``). The
+    store does not answer: what init reads fails fast, as it may in Lambda."""
+    modules = set(cold_start_value(function_id, "sorted(sys.modules)", then=then, extra_env=extra_env))
     assert function_specs()[function_id].handler.rpartition(".")[0] in modules
     return modules
 
 
-def cold_start_value(function_id: str, expression: str, *, then: str = "") -> Any:
+def cold_start_value(
+    function_id: str, expression: str, *, then: str = "", extra_env: Mapping[str, str] | None = None
+) -> Any:
     """The value (JSON) of Python ``expression`` in a fresh interpreter after the cold start of template function
     ``function_id`` and ``then``, as ``cold_start_modules`` runs them (``sys`` and ``handler`` are in scope)."""
     spec = function_specs()[function_id]
-    env = resolve_environment(spec.environment, table_name=TABLE_NAME) | {
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions"),
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
-    }
+    env = (
+        resolve_environment(spec.environment, table_name=TABLE_NAME)
+        | dict(extra_env or {})
+        | {
+            "PYTHONPATH": str(spec.code_uri),  # the function's own code: functions/, or the console's
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+        }
+    )
     module = spec.handler.rpartition(".")[0]
     script = f"import json, sys\nimport {module} as handler\n{then}\nprint(json.dumps({expression}))\n"
     result = subprocess.run(

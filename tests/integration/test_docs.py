@@ -7,8 +7,6 @@ import ast
 import base64
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -19,7 +17,7 @@ from local.openapi import DOCUMENT_PATH
 from local.template import ROOT, SWAGGER_UI_DIR
 from tests.events import load_event
 from tests.integration.conftest import ColdStart
-from tests.integration.harness import REGION, LambdaFunction, recording_dynamodb_calls
+from tests.integration.harness import LambdaFunction, cold_start_modules, recording_dynamodb_calls
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -168,20 +166,8 @@ def test_no_route_of_the_docs_function_touches_the_table(docs: LambdaFunction) -
 
 def test_the_docs_function_loads_neither_pydantic_nor_a_table_client() -> None:
     """Powertools' logger brings botocore's user agent module, as in every function; nothing more of the SDK."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "TABLE_NAME": "t",
-        "PYTHONPATH": str(PACKAGE.parent),
-        "AWS_DEFAULT_REGION": REGION,
-        "SWAGGER_UI_DIR": str(SWAGGER_UI_DIR),
-    }
-    script = "import json, sys, shortlinks.handlers.docs; print(json.dumps(sorted(sys.modules)))"
+    modules = cold_start_modules("DocsFunction", extra_env={"SWAGGER_UI_DIR": str(SWAGGER_UI_DIR)})
 
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
-    )
-
-    modules = set(json.loads(result.stdout.splitlines()[-1]))
     heavy = {m for m in modules if m.split(".")[0] in {"pydantic", "pydantic_core", "boto3", "pynamodb"}}
     assert heavy == set()
 

@@ -4,34 +4,26 @@ decoded from its pixels (tests/qr_decoding.py) and compared with the short URL i
 from __future__ import annotations
 
 import base64
-import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from local.template import ROOT, SWAGGER_UI_DIR, resolve_environment, routes
+from local.template import SWAGGER_UI_DIR, function_specs
 from shortlinks.domain.links import LinkState, utc_now
 from shortlinks.domain.urls import QR_MARKER
 from tests.events import load_event
 from tests.integration.harness import (
-    REGION,
     SHORT_BASE_URL,
-    TABLE_NAME,
     CapturedLogs,
     HttpResponse,
     LambdaFunction,
     LinkStore,
     calls_refused,
+    cold_start_modules,
     recording_dynamodb_calls,
 )
 from tests.qr_decoding import decode, png_image
-
-if TYPE_CHECKING:
-    pass
 
 CODE = "AbC1234"
 SCAN_URL = f"{SHORT_BASE_URL}/{CODE}?{QR_MARKER}"
@@ -272,25 +264,17 @@ def test_the_function_reads_one_link_by_key_and_nothing_else(qr: LambdaFunction,
 
 
 def test_no_other_function_imports_segno_or_the_qr_modules() -> None:
-    # GIVEN a fresh interpreter importing every other function's handler, as their cold starts do
-    handlers = sorted({route.handler.rpartition(".")[0] for route in routes() if route.function != "QrFunction"})
-    env = resolve_environment(next(iter(routes())).environment, table_name=TABLE_NAME) | {
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT / "console")]),
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",  # loopback, refused at once: the cold starts' reads just fail
-        "SWAGGER_UI_DIR": str(SWAGGER_UI_DIR),  # the docs function reads its layer's version at init
+    # GIVEN every other function of the template, routed or not (the authorizer, the aggregator, the console)
+    others = sorted(set(function_specs()) - {"QrFunction"})
+    assert {"AuthorizerFunction", "AnalyticsFunction", "ConsoleFunction", "LinksFunction"} <= set(others)
+
+    # WHEN each handler is imported in a fresh interpreter, as its cold start does
+    loaded = {
+        function_id: cold_start_modules(function_id, extra_env={"SWAGGER_UI_DIR": str(SWAGGER_UI_DIR)})
+        for function_id in others
     }
-    script = "; ".join(
-        ["import json, sys", *(f"import {handler}" for handler in handlers), "print(json.dumps(sorted(sys.modules)))"]
-    )
 
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=120
-    )
-
-    # THEN neither segno nor a QR module came along
-    modules = set(json.loads(result.stdout.splitlines()[-1]))
-    assert "shortlinks.handlers.links" in modules
-    assert {m for m in modules if m.split(".")[0] == "segno" or m.rpartition(".")[2] in ("qr", "qr_images")} == set()
+    # THEN neither segno nor a QR module came along in any of them
+    for function_id, modules in loaded.items():
+        qr = {m for m in modules if m.split(".")[0] == "segno" or m.rpartition(".")[2] in ("qr", "qr_images")}
+        assert qr == set(), function_id
