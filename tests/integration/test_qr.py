@@ -12,6 +12,7 @@ import pytest
 from local.template import SWAGGER_UI_DIR, function_specs
 from shortlinks.domain.links import LinkState, utc_now
 from shortlinks.domain.urls import QR_MARKER
+from shortlinks.web.qr_images import QrImage
 from tests.events import load_event
 from tests.integration.harness import (
     SHORT_BASE_URL,
@@ -123,6 +124,22 @@ def test_an_image_is_publicly_cacheable_with_a_strong_etag_and_revalidates_to_30
     assert revalidated.headers["cache-control"] == "public, max-age=300"
     # AND it names no content type of its own, which a cache would apply to the image it holds
     assert "content-type" not in revalidated.headers
+
+
+def test_a_revalidation_draws_no_image(qr: LambdaFunction, store: LinkStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a client holding a code's ETag
+    store.add(CODE)
+    etag = ask(qr, {"format": "png", "size": "40"}).headers["etag"]
+
+    # WHEN it revalidates, and drawing an image would fail
+    def no_drawing(image: object) -> bytes:
+        raise AssertionError("drew an image for a 304")
+
+    monkeypatch.setattr(QrImage, "content", no_drawing)
+    revalidated = ask(qr, {"format": "png", "size": "40"}, headers={"if-none-match": etag})
+
+    # THEN it is told the image has not changed, without one being drawn
+    assert (revalidated.status, revalidated.headers["etag"]) == (304, etag)
 
 
 def test_other_parameters_are_another_image_with_another_etag(qr: LambdaFunction, store: LinkStore) -> None:

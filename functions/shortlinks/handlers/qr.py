@@ -56,7 +56,7 @@ def qr_route(event: dict[str, Any]) -> JsonResponse:
         return JsonResponse(304, "", headers)
     return JsonResponse(
         200,
-        base64.b64encode(image.content).decode("ascii"),
+        base64.b64encode(image.content()).decode("ascii"),
         headers
         | {
             "Content-Type": image.media_type,
