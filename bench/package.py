@@ -14,6 +14,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.fixtures import FUNCTION_IDS
 from local.packages import function_layers
@@ -47,8 +48,7 @@ def measure(imported_by: dict[str, list[str]]) -> list[PackageSize]:
     template = load_template()
     sizes = []
     for name, logical_id in FUNCTIONS.items():
-        layers = [BUILD_DIR / layer / "python" for layer in function_layers(logical_id, template)]
-        roots = [BUILD_DIR / logical_id, *layers]
+        roots = built_roots(logical_id, template)
         per_entry: Counter[str] = Counter()
         zipped = 0
         for root in roots:
@@ -73,6 +73,11 @@ def measure(imported_by: dict[str, list[str]]) -> list[PackageSize]:
     return sizes
 
 
+def built_roots(function: str, template: dict[str, Any]) -> list[Path]:
+    """What Lambda puts on ``function``'s path, as sam build made it: its package, then its layers' ``python/``."""
+    return [BUILD_DIR / function, *(BUILD_DIR / layer / "python" for layer in function_layers(function, template))]
+
+
 @dataclass
 class ShippedImport:
     """A handler's import from its built package (and layers) as Lambda loads it: with the bytecode the build ships,
@@ -88,7 +93,7 @@ def import_as_shipped(function: str, handler_module: str, repeats: int = 5) -> S
     on the path, and with a copy of them without their ``__pycache__`` (compiled on every import, as Lambda did
     before we shipped bytecode; the standard library keeps its own, as the runtime's does)."""
     template = load_template()
-    roots = [BUILD_DIR / function, *(BUILD_DIR / layer / "python" for layer in function_layers(function, template))]
+    roots = built_roots(function, template)
     env = {
         "PATH": os.environ.get("PATH", ""),
         "TABLE_NAME": "bench",
