@@ -172,7 +172,8 @@ def main() -> int:
     operations = cost.operations(warm_runs, init_ms)
     costs = [cost.lambda_design(operation) for operation in operations]
     # The same redirect when its traffic is one campaign link at the lowest simulated rate: the hot-link cache answers
-    # all but the reads the simulation counts (the budget below is the first row's: every redirect reads).
+    # all but the reads the simulation counts. Issue 13's budget is this row's (a campaign, with the cache's saved
+    # reads among its levers); the first row, where every redirect reads, is the worst case and is reported beside it.
     viral = hotlinks.simulate(hotlinks.RATES[0], cost.duration_ms(operations[0].invocations[0]),
                               hotlinks.cache_seconds()[0])  # fmt: skip
     read_share = viral.reads_cached / viral.rate  # of requests: a hit makes no read and no round trip
@@ -195,6 +196,7 @@ def main() -> int:
         out(line)
     out()
     redirect_cost = costs[0]
+    campaign_cost = costs[len(operations)]
     redirect_ms = cost.duration_ms(operations[0].invocations[0])
     for line in hotlinks.report(redirect_ms, redirect_cost.dollars_per_million):
         out(line)
@@ -228,10 +230,11 @@ def main() -> int:
             f"<= {warm.BUDGET_REDIRECT:.2f}x",
         ),
         (
-            "cost of a million redirects",
-            redirect_cost.dollars_per_million,
+            f"cost of a million redirects, one campaign link at {viral.rate:,}/s",
+            campaign_cost.dollars_per_million,
             BUDGET_REDIRECT_DOLLARS,
-            f"${redirect_cost.dollars_per_million:.3f}",
+            f"${campaign_cost.dollars_per_million:.3f} (every redirect reading: "
+            f"${redirect_cost.dollars_per_million:.3f})",
             f"<= ${BUDGET_REDIRECT_DOLLARS:.2f}",
         ),
         (

@@ -3,16 +3,19 @@ this run or read from template.yaml, and every assumption named here.
 
 What a request pays for: the HTTP API request; the Lambda request and its billed duration (its CPU time stretched to
 the vCPU share its memory size buys, plus its DynamoDB round trips), its share of the INIT phase (billed since
-August 2025); DynamoDB request units (a write lands in the table and in every index whose keys the item carries);
-CloudWatch Logs ingestion and storage (what the function writes, measured; Lambda's own lines when its
-SystemLogLevel lets them through; the API's access-log line); and the custom metrics its EMF lines create, a monthly
-charge per metric spread over the month's requests.
+August 2025, and run with burst CPU); DynamoDB request units (a write lands in the table and in every index whose
+keys the item carries); CloudWatch Logs ingestion (what the function writes, measured; Lambda's own lines when its
+SystemLogLevel lets them through; the API's access-log line, at its log group's class) and storage (compressed as
+CloudWatch bills it); and the custom metrics its EMF lines create, a monthly charge per metric spread over the
+month's requests.
 """
 
 from __future__ import annotations
 
 import ast
+import gzip
 import math
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -44,6 +47,7 @@ PRICES = {
     "dynamodb_reads": Price(0.125, "million read request units (on-demand)"),
     "dynamodb_writes": Price(0.625, "million write request units (on-demand)"),
     "logs_ingestion": Price(0.50, "GB ingested (standard log class)"),
+    "logs_ingestion_ia": Price(0.25, "GB ingested (Infrequent Access log class)"),
     "logs_storage": Price(0.03, "GB-month stored"),
     "custom_metrics": Price(0.30, "metric-month (first 10,000 metrics)"),
 }
@@ -51,6 +55,14 @@ PRICES = {
 # Assumptions, each named where it is used.
 LAMBDA_MB_PER_VCPU = 1769  # Lambda gives a function a full vCPU at 1,769 MB, and a proportional share below it
 COLD_START_SHARE = 0.01  # of invocations that start a container: AWS's figure for production workloads ("under 1%")
+# Lambda runs a managed runtime's INIT phase with burst CPU whatever the memory size (up to 10 s; AWS Lambda Web
+# Adapter's docs, "Async Initialization", and the Init Durations people report: 128 MB Python functions that import
+# boto3 start in a few hundred ms, not the seconds a 1/14 vCPU share would take). So INIT is billed at the import
+# time measured here on a full core, not stretched like an invocation.
+INIT_CPU_SHARE = 1.0
+# CloudWatch Logs pricing: archived data is compressed with gzip level 6, plus 26 bytes of metadata per log event.
+ARCHIVE_GZIP_LEVEL = 6
+ARCHIVE_EVENT_BYTES = 26
 ASSUMED_GET_ITEM_MS = 4.0  # in-region DynamoDB round trips, added to the measured CPU time (not measurable here)
 ASSUMED_PUT_ITEM_MS = 6.0
 # Lambda's START, END and REPORT lines in JSON form, for a function whose SystemLogLevel lets INFO through.
@@ -60,6 +72,8 @@ DAYS_PER_MONTH = 30.44
 # a million a month (it is not in the month's table); the volume spreads each function's custom metrics.
 MONTHLY_REQUESTS = {"redirect": 10_000_000, "create": 100_000, "expand": 1_000_000}
 MONTH = ("redirect", "create")
+SAMPLED_LINES = 10_000  # lines compressed together to size the logs' storage
+ARCHIVE_SEED = 20261130
 READS = ("GetItem", "Query", "BatchGetItem")
 WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 # The access log's $context values on a typical request, to size its line from template.yaml's format.
@@ -88,6 +102,7 @@ class Invocation:
     init_ms: float  # the cold start's import (init), on the same core
     dynamodb_ms: float  # its DynamoDB round trips (assumed)
     log_bytes: int  # what its code writes per invocation (measured)
+    log_lines: int = 1  # the log events those bytes make
 
 
 @dataclass(frozen=True)
@@ -141,7 +156,7 @@ def operations(warm: Mapping[str, Warm], init_ms: Mapping[str, float]) -> list[O
         )
         measured = warm[name]
         return Invocation(FUNCTION_IDS[name], measured.us_per_invocation, init_ms.get(name, 0.0), round_trips,
-                          measured.log_bytes)  # fmt: skip
+                          measured.log_bytes, measured.log_lines)  # fmt: skip
 
     def reads(name: str) -> float:
         return sum(warm[name].calls[op] for op in READS) * read_units(link_item(), consistent=False)
@@ -169,21 +184,26 @@ def lambda_design(operation: Operation) -> Cost:
         0.0,
     )
     parts["api"] = price("http_api")
-    log_bytes = access_log_bytes()
+    function_log_bytes = 0
+    stored_bytes = access_log_bytes() * archive_ratio("access") + ARCHIVE_EVENT_BYTES
     for invocation in operation.invocations:
         gb = _specs()[invocation.function].memory_size / 1024
         parts["lambda_requests"] += price("lambda_requests")
         parts["lambda_duration"] += billed_ms(invocation) / 1000 * gb * price("lambda_arm_duration") * 1e6
-        init_seconds = invocation.init_ms / 1000 / cpu_share(_specs()[invocation.function].memory_size)
+        init_seconds = invocation.init_ms / 1000 / INIT_CPU_SHARE
         parts["lambda_init"] += COLD_START_SHARE * init_seconds * gb * price("lambda_arm_duration") * 1e6
-        log_bytes += invocation.log_bytes + platform_log_bytes(invocation.function)
+        written = invocation.log_bytes + platform_log_bytes(invocation.function)
+        function_log_bytes += written
+        stored_bytes += written * archive_ratio("function") + ARCHIVE_EVENT_BYTES * invocation.log_lines
     parts["dynamodb"] = operation.read_units * price("dynamodb_reads") + operation.write_units * price(
         "dynamodb_writes"
     )
-    gigabytes = log_bytes * 1e6 / 1024**3
-    parts["logs_ingestion"] = gigabytes * price("logs_ingestion")
-    # Stored as ingested (CloudWatch compresses, so this is an upper bound), for the template's retention.
-    parts["logs_storage"] = gigabytes * price("logs_storage") * log_retention_days() / DAYS_PER_MONTH
+    per_gigabyte = 1e6 / 1024**3  # a byte per request, in GB per million requests
+    parts["logs_ingestion"] = (
+        function_log_bytes * price("logs_ingestion") + access_log_bytes() * price(access_log_ingestion_price())
+    ) * per_gigabyte
+    # Kept for the template's retention, at the size CloudWatch bills: compressed, plus each event's metadata.
+    parts["logs_storage"] = stored_bytes * per_gigabyte * price("logs_storage") * log_retention_days() / DAYS_PER_MONTH
     metrics = sum(len(metric_names(invocation.function)) for invocation in operation.invocations)
     parts["metrics"] = metrics * price("custom_metrics") / (operation.monthly_requests / 1e6)
     code_log_bytes = sum(invocation.log_bytes for invocation in operation.invocations)
@@ -207,14 +227,53 @@ def log_retention_days() -> int:
 @cache
 def access_log_bytes() -> int:
     """One access-log line as template.yaml's format writes it, with typical values."""
+    return len(access_log_line().encode())
+
+
+def access_log_line(values: Mapping[str, str] | None = None) -> str:
+    """An access-log line as template.yaml's format writes it (with its newline): the typical values, or ``values``
+    in their place."""
     stage = _http_api()["Properties"]["AccessLogSettings"]["Format"]
     separator, pieces = stage["Fn::Join"]
-    line = separator.join(pieces)
-    for variable in sorted(_ACCESS_LOG_SAMPLE, key=len, reverse=True):
-        line = line.replace(variable, _ACCESS_LOG_SAMPLE[variable])
+    line = str(separator).join(pieces)
+    sample = {**_ACCESS_LOG_SAMPLE, **(values or {})}
+    for variable in sorted(sample, key=len, reverse=True):
+        line = line.replace(variable, sample[variable])
     if "$context." in line:  # a variable the sample lacks would be sized by its name, not its value
         raise ValueError(f"no sample value for a variable of the access-log format: {line}")
-    return len(line.encode()) + 1
+    return line + "\n"
+
+
+def access_log_ingestion_price() -> str:
+    """The access log's ingestion price: its log group's class, as template.yaml deploys it by default."""
+    classes = {"STANDARD": "logs_ingestion", "INFREQUENT_ACCESS": "logs_ingestion_ia"}
+    return classes[parameter_values(_template())["AccessLogClass"]]
+
+
+@cache
+def archive_ratio(kind: str) -> float:
+    """Compressed to raw size of a day's lines of one kind, gzip level 6 as CloudWatch archives them: ``"function"``,
+    the redirect's click records as bench/analytics.py's day of a campaign writes them (the largest share of every
+    function's lines); ``"access"``, access-log lines with typical values, each request its own id, address and
+    latency."""
+    if kind == "function":
+        from bench.analytics import day_of_records  # the campaign's records: its agents, referrers, codes, visitors
+
+        lines = [record.line() + "\n" for record in day_of_records()[:SAMPLED_LINES]]
+    else:
+        rng = random.Random(ARCHIVE_SEED)
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        lines = [
+            access_log_line({
+                "$context.requestId": "".join(rng.choices(alphabet, k=15)) + "=",
+                "$context.identity.sourceIp": f"203.0.113.{rng.randrange(256)}",
+                "$context.responseLatency": str(rng.randrange(5, 60)),
+                "$context.integrationLatency": str(rng.randrange(4, 50)),
+            })
+            for _ in range(SAMPLED_LINES)
+        ]  # fmt: skip
+    raw = "".join(lines).encode()
+    return len(gzip.compress(raw, compresslevel=ARCHIVE_GZIP_LEVEL)) / len(raw)
 
 
 def platform_log_bytes(function: str) -> int:
@@ -331,9 +390,12 @@ def report(costs: list[Cost], direct: list[Cost]) -> list[str]:
         "Prices: " + "; ".join(f"{name} ${entry.dollars:g} per {entry.per}" for name, entry in PRICES.items()) + ".",
         f"Assumed: CPU time measured here on a full core, stretched to the {LAMBDA_MB_PER_VCPU:,} MB-per-vCPU share "
         f"of the function's memory; DynamoDB round trips {ASSUMED_GET_ITEM_MS:g} ms a read, {ASSUMED_PUT_ITEM_MS:g} "
-        f"ms a write; {COLD_START_SHARE:.0%} of invocations start a container (INIT billed at the same share); logs "
-        f"kept {log_retention_days()} days (LogRetentionDays) at their ingested size (an upper bound: CloudWatch "
-        f"stores them compressed); metrics spread over "
+        f"ms a write; {COLD_START_SHARE:.0%} of invocations start a container, whose INIT (the import measured here) "
+        f"runs with Lambda's burst CPU, so it is billed unstretched; the access log in its log group's class, "
+        f"{parameter_values(_template())['AccessLogClass']} (template.yaml's AccessLogClass); logs kept "
+        f"{log_retention_days()} days (LogRetentionDays) at the size CloudWatch bills, gzip level 6 (measured here: "
+        f"click records {archive_ratio('function'):.0%} of their size, access-log lines "
+        f"{archive_ratio('access'):.0%}) plus {ARCHIVE_EVENT_BYTES} bytes per event; metrics spread over "
         + ", ".join(f"{volume:,} {name}s" for name, volume in MONTHLY_REQUESTS.items())
         + " a month. Custom metrics per function: "
         + "; ".join(

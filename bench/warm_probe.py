@@ -131,7 +131,7 @@ def main(name: str, module_name: str, event_path: str, answers_path: str) -> Non
     # at init (create, expand, links) has it read now, uncounted (a no-op for the redirect, whose init read it).
     domains = getattr(module, "domains", None)
     if domains is not None:
-        domains.load()
+        domains.of_request(event["headers"]["host"])  # reads the registry when the container holds none
     _drain(counters)
     written.clear()
     context = Context()

@@ -104,6 +104,50 @@ def test_the_access_log_line_is_sized_from_the_template_with_a_sample_for_every_
     cost.access_log_bytes.cache_clear()
 
 
+def _redirect(init_ms: float = 300.0, log_bytes: int = 237) -> cost.Operation:
+    invocation = cost.Invocation("RedirectFunction", 600.0, init_ms, 4.0, log_bytes, 1)
+    return cost.Operation("redirect", (invocation,), 0.5, 0.0, 10_000_000)
+
+
+def test_init_is_billed_at_the_import_time_measured_on_a_full_core_as_lambdas_burst_cpu_runs_it() -> None:
+    # GIVEN a 256 MB redirect whose import took 300 ms here, and 1% of invocations starting a container
+    assert cost._specs()["RedirectFunction"].memory_size == 256
+
+    line = cost.lambda_design(_redirect(init_ms=300.0))
+
+    # THEN a million requests pay for 10,000 INITs of 0.3 s at 0.25 GB, not stretched to a 256 MB vCPU share
+    assert line.parts["lambda_init"] == pytest.approx(10_000 * 0.3 * 0.25 * cost.price("lambda_arm_duration"))
+
+
+def test_the_access_log_is_priced_at_its_log_groups_class_and_the_functions_lines_at_standard() -> None:
+    # GIVEN template.yaml's default: the access log in the Infrequent Access class
+    assert cost.access_log_ingestion_price() == "logs_ingestion_ia"
+    per_gigabyte = 1e6 / 1024**3
+
+    line = cost.lambda_design(_redirect(log_bytes=237))
+
+    assert line.parts["logs_ingestion"] == pytest.approx(
+        (237 * cost.price("logs_ingestion") + cost.access_log_bytes() * cost.price("logs_ingestion_ia"))
+        * per_gigabyte
+    )
+    assert cost.price("logs_ingestion_ia") == cost.price("logs_ingestion") / 2
+
+
+def test_logs_are_kept_at_the_size_cloudwatch_bills_gzip_level_6_plus_26_bytes_an_event() -> None:
+    per_gigabyte = 1e6 / 1024**3
+    months = cost.log_retention_days() / cost.DAYS_PER_MONTH
+
+    line = cost.lambda_design(_redirect(log_bytes=237))
+
+    # THEN each line is stored at its kind's measured ratio, and each of the two events (click record, access-log
+    # line) adds its metadata
+    stored = 237 * cost.archive_ratio("function") + cost.access_log_bytes() * cost.archive_ratio("access") + 2 * 26
+    assert line.parts["logs_storage"] == pytest.approx(stored * per_gigabyte * cost.price("logs_storage") * months)
+    # a day of campaign records repeats its agents, domains and referrers: gzip keeps well under half of it
+    assert 0.05 < cost.archive_ratio("function") < 0.5
+    assert 0.05 < cost.archive_ratio("access") < 0.6
+
+
 def test_the_cost_report_states_the_access_log_line_and_what_each_operation_wrote() -> None:
     parts = dict.fromkeys(("api", "lambda_requests", "lambda_duration", "lambda_init", "dynamodb"), 0.0)
     parts |= dict.fromkeys(("logs_ingestion", "logs_storage", "metrics"), 0.0)

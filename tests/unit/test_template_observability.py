@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from local.template import ROOT, condition_values, load_template, parameter_values
+from local.template import ROOT, condition_values, created_items, load_template, parameter_values
 from shortlinks.domain import click_format
 from shortlinks.domain.clicks import parse_click
 from tests.metric_filters import counted, matches, redirect_metric_filters
@@ -272,8 +272,48 @@ def test_access_logs_have_their_own_log_group_with_the_log_retention() -> None:
 
     assert settings["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
     assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    assert group["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/vendedlogs/apigateway/${AWS::StackName}-access"}
+    assert group["Properties"]["LogGroupName"] == {
+        "Fn::If": [
+            "AccessLogsStandard",
+            {"Fn::Sub": "/aws/vendedlogs/apigateway/${AWS::StackName}-access"},
+            {"Fn::Sub": "/aws/vendedlogs/apigateway/${AWS::StackName}-access-ia"},
+        ]
+    }
     assert group["DeletionPolicy"] == "Delete"
+    assert group["UpdateReplacePolicy"] == "Retain"  # a change of class replaces the group, and keeps the old one
+
+
+def test_access_logs_are_infrequent_access_by_default_and_standard_on_request() -> None:
+    """A line on every request: the cheaper class by default (issue 13's cost budget), the one that runs metric
+    filters when an operator wants the authorizer-failures alarm."""
+    group = LOG_GROUPS["HttpApiAccessLogs"]["Properties"]
+
+    assert group["LogGroupClass"] == {"Ref": "AccessLogClass"}
+    assert PARAMETERS["AccessLogClass"]["Default"] == "INFREQUENT_ACCESS"
+    assert PARAMETERS["AccessLogClass"]["AllowedValues"] == ["INFREQUENT_ACCESS", "STANDARD"]
+    assert not condition_values(TEMPLATE, parameter_values(TEMPLATE))["AccessLogsStandard"]
+    assert condition_values(TEMPLATE, parameter_values(TEMPLATE, {"AccessLogClass": "STANDARD"}))["AccessLogsStandard"]
+
+
+def test_the_authorizer_failures_filter_alarm_and_dashboard_rows_exist_only_on_a_standard_access_log() -> None:
+    """An Infrequent Access group runs no metric filter: CloudFormation would refuse the filter, and an alarm on a
+    metric nothing writes would never fire."""
+    for name in ("AuthorizerErrorsMetricFilter", "AuthorizerErrorsAlarm"):
+        assert RESOURCES[name]["Condition"] == "AccessLogsStandard"
+
+    def authorizer_rows(dashboard: dict[str, Any]) -> list[Any]:
+        alarms = [a for w in dashboard["widgets"] for a in w["properties"].get("alarms", [])]
+        metrics = [m for w in dashboard["widgets"] for m in w["properties"].get("metrics", [])]
+        return [a for a in alarms if "AuthorizerErrorsAlarm" in a] + [m for m in metrics if "AuthorizerErrors" in m]
+
+    assert authorizer_rows(_dashboard()) == []
+    assert authorizer_rows(_dashboard({"AccessLogClass": "STANDARD"})) == [
+        "<AuthorizerErrorsAlarm.Arn>",
+        ["Shortlinks", "AuthorizerErrors", {"label": "authorizer failures"}],
+    ]
+    # Without them, the authorizer's own Lambda alarms still watch it.
+    assert _function_alarms("AuthorizerFunction", "Errors")
+    assert _function_alarms("AuthorizerFunction", "Throttles")
     bound = {RESOURCES[f]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in FUNCTIONS}
     assert "HttpApiAccessLogs" not in bound
 
@@ -424,10 +464,24 @@ def test_an_emf_metric_line_carries_no_level_either() -> None:
 # The dashboard
 
 
-def _dashboard() -> dict[str, Any]:
-    """The dashboard's body as CloudFormation would substitute it (each reference by a marker, numbers by their
-    default), after checking that every reference names something the template has."""
-    body = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+def _dashboard(overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """The dashboard's body as CloudFormation would substitute it (its own variables by the condition's branch for
+    the parameters' defaults and ``overrides``, each other reference by a marker, numbers by their default), after
+    checking that every reference names something the template has."""
+    body, variables = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    conditions = condition_values(TEMPLATE, parameter_values(TEMPLATE, overrides))
+
+    def chosen(value: Any) -> str:
+        if isinstance(value, dict) and "Fn::If" in value:
+            condition, if_true, if_false = value["Fn::If"]
+            return chosen(if_true if conditions[condition] else if_false)
+        if isinstance(value, dict):  # a Fn::Sub of its own: its references are checked and marked as the body's
+            return str(value["Fn::Sub"])
+        return str(value)
+
+    body = body.replace("${" + "}", "")  # no empty reference in a body
+    for variable, value in variables.items():
+        body = body.replace("${" + variable + "}", chosen(value))
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -472,7 +526,10 @@ def test_the_dashboard_shows_each_functions_p50_and_p99_and_throttles(function: 
     assert {("p50", "Duration"), ("p99", "Duration"), ("Sum", "Throttles"), ("Sum", "Errors")} <= shown
 
 
-def test_the_dashboard_shows_every_alarm() -> None:
-    [alarm_widget] = [w for w in _dashboard()["widgets"] if w["type"] == "alarm"]
+@pytest.mark.parametrize("access_log_class", ["INFREQUENT_ACCESS", "STANDARD"])
+def test_the_dashboard_shows_every_alarm_the_stack_creates(access_log_class: str) -> None:
+    overrides = {"AccessLogClass": access_log_class}
+    created = created_items(TEMPLATE, "Resources", parameter_values(TEMPLATE, overrides))
+    [alarm_widget] = [w for w in _dashboard(overrides)["widgets"] if w["type"] == "alarm"]
 
-    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"<{name}.Arn>" for name in ALARMS)
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"<{name}.Arn>" for name in ALARMS if name in created)
