@@ -3,6 +3,8 @@ test_redirect.py and test_redirect_hardening.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.integration.harness import cold_start_modules, cold_start_value
 
 STATISTICS_STACK = {"shortlinks.domain.stats", "shortlinks.schemas.stats", "shortlinks.storage.analytics"}
@@ -97,3 +99,50 @@ def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_c
 
     # THEN no second client was built (each costs about 60 ms): the layer uses the links' own
     assert built == []
+
+
+# A read route answers from web/bodies.py: no pydantic, neither at cold start nor for its first request (about 45 ms
+# of import and the model's build, docs/benchmarks.md, issue 13). Only a route with a body to validate loads it.
+PYDANTIC = {"pydantic", "pydantic_core"}
+EVENTS = Path(__file__).parents[1] / "events"
+# Serve one request of the handler module in scope as ``handler`` (the store does not answer in these interpreters:
+# the link or keys it reads are handed over, and the domains are the one short domain), keeping its answer.
+_SERVE_WITHOUT_STORE = """
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from shortlinks.domain.access import Role
+from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.keys import ApiKey
+from shortlinks.domain.links import Link, Target
+now = datetime(2026, 11, 30, tzinfo=UTC)
+link = Link('sho.rt', 'AbC1234', Target('https://example.org/'), now, owner='key_Campaigns001')
+short_domain = ShortDomain('sho.rt', 'https://sho.rt')
+handler.domains = SimpleNamespace(named=lambda requested, host: short_domain,
+                                  short_url=lambda domain, code, host: short_domain.short_url(code))
+for name, value in {{'managed_link': lambda *args: link, 'resolve_link': lambda *args: link,
+                     'list_keys': lambda *args: [ApiKey('key_AdminFixture', 'ops', Role.ADMIN, now)]}}.items():
+    if hasattr(handler, name):
+        setattr(handler, name, value)
+event = json.loads(open({event!r}).read())
+answer = getattr(handler, '_serve', None) or handler.expand
+status = answer(event)['statusCode']
+"""
+SERVED = "[status, sorted(set(sys.modules) & {'pydantic', 'pydantic_core'})]"
+
+
+def test_read_routes_load_no_pydantic_at_cold_start_or_for_their_answer() -> None:
+    for function_id, event in (
+        ("LinksFunction", "get_link.json"),  # GET /v1/links/{code}
+        ("ExpandFunction", "expand.json"),  # expanding one of our own links
+        ("KeysFunction", "list_keys.json"),  # GET /v1/keys
+    ):
+        # GIVEN a fresh function: its cold start loaded no pydantic
+        assert cold_start_modules(function_id) & PYDANTIC == set(), function_id
+
+        # WHEN it answers its read route
+        status, loaded = cold_start_value(
+            function_id, SERVED, then=_SERVE_WITHOUT_STORE.format(event=str(EVENTS / event))
+        )
+
+        # THEN the answer was a 200, and still nothing of pydantic is loaded
+        assert (status, loaded) == (200, []), function_id
