@@ -44,7 +44,8 @@ def test_create_links_and_keys_load_neither_transactions_nor_the_redirect_s_read
 
         # THEN none of them loaded pynamodb's transactions or the redirect's projected read
         assert cold & (EDIT_WITH_HISTORY | REDIRECT_READ) == set(), function_id
-        assert "pynamodb.models" in cold, function_id  # the storage layer itself is loaded at cold start
+        # AND pynamodb waits for the first write or query: a link's read goes through the bare client
+        assert ("pynamodb.models" in cold) == (function_id == "KeysFunction"), function_id
 
 
 # The names of the pydantic models of the schema modules a function imports that are already built (validators and
@@ -102,47 +103,72 @@ def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_c
 
 
 # A read route answers from web/bodies.py: no pydantic, neither at cold start nor for its first request (about 45 ms
-# of import and the model's build, docs/benchmarks.md, issue 13). Only a route with a body to validate loads it.
+# of import and the model's build), and a link's read goes through the bare botocore client (storage/link_items.py):
+# no pynamodb either (docs/benchmarks.md, issue 13). Only a route with a body to validate loads pydantic; only a
+# write or a query loads pynamodb.
 PYDANTIC = {"pydantic", "pydantic_core"}
 EVENTS = Path(__file__).parents[1] / "events"
-# Serve one request of the handler module in scope as ``handler`` (the store does not answer in these interpreters:
-# the link or keys it reads are handed over, and the domains are the one short domain), keeping its answer.
+# Serve one request of the handler module in scope as ``handler``. The store does not answer in these interpreters:
+# the link's item comes from a stand-in for the botocore client (so the repository's own read and parse run), the
+# keys from a stand-in for the listing, and the domains are the one short domain.
 _SERVE_WITHOUT_STORE = """
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from shortlinks.domain.access import Role
 from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.keys import ApiKey
-from shortlinks.domain.links import Link, Target
-now = datetime(2026, 11, 30, tzinfo=UTC)
-link = Link('sho.rt', 'AbC1234', Target('https://example.org/'), now, owner='key_Campaigns001')
+item = {{'pk': {{'S': 'LINK#sho.rt#AbC1234'}}, 'sk': {{'S': 'LINK'}}, 'domain': {{'S': 'sho.rt'}},
+        'code': {{'S': 'AbC1234'}}, 'url': {{'S': 'https://example.org/'}}, 'redirect_type': {{'N': '302'}},
+        'forward_query': {{'BOOL': True}}, 'created_at': {{'S': '2026-11-30T12:00:00.000Z'}},
+        'owner': {{'S': 'key_Campaigns001'}}, 'state': {{'S': 'active'}}, 'version': {{'N': '1'}}}}
 short_domain = ShortDomain('sho.rt', 'https://sho.rt')
 handler.domains = SimpleNamespace(named=lambda requested, host: short_domain,
                                   short_url=lambda domain, code, host: short_domain.short_url(code))
-for name, value in {{'managed_link': lambda *args: link, 'resolve_link': lambda *args: link,
-                     'list_keys': lambda *args: [ApiKey('key_AdminFixture', 'ops', Role.ADMIN, now)]}}.items():
-    if hasattr(handler, name):
-        setattr(handler, name, value)
+if hasattr(handler.repository, '_table'):
+    handler.repository._table.client = SimpleNamespace(get_item=lambda **request: {{'Item': item}})
+if hasattr(handler, 'list_keys'):
+    handler.list_keys = lambda repository: [ApiKey('key_AdminFixture', 'ops', Role.ADMIN, datetime.now(UTC))]
 event = json.loads(open({event!r}).read())
 answer = getattr(handler, '_serve', None) or handler.expand
-status = answer(event)['statusCode']
+response = answer(event)
 """
-SERVED = "[status, sorted(set(sys.modules) & {'pydantic', 'pydantic_core'})]"
+SERVED = "[response['statusCode'], json.loads(response['body']), sorted(set(sys.modules) & {modules!r})]"
 
 
 def test_read_routes_load_no_pydantic_at_cold_start_or_for_their_answer() -> None:
-    for function_id, event in (
-        ("LinksFunction", "get_link.json"),  # GET /v1/links/{code}
-        ("ExpandFunction", "expand.json"),  # expanding one of our own links
-        ("KeysFunction", "list_keys.json"),  # GET /v1/keys
+    for function_id, event, answered in (
+        ("LinksFunction", "get_link.json", "short_url"),  # GET /v1/links/{code}
+        ("ExpandFunction", "expand.json", "short_url"),  # expanding one of our own links
+        ("KeysFunction", "list_keys.json", "keys"),  # GET /v1/keys
     ):
         # GIVEN a fresh function: its cold start loaded no pydantic
         assert cold_start_modules(function_id) & PYDANTIC == set(), function_id
 
         # WHEN it answers its read route
-        status, loaded = cold_start_value(
-            function_id, SERVED, then=_SERVE_WITHOUT_STORE.format(event=str(EVENTS / event))
+        status, body, loaded = cold_start_value(
+            function_id,
+            SERVED.format(modules=PYDANTIC),
+            then=_SERVE_WITHOUT_STORE.format(event=str(EVENTS / event)),
         )
 
-        # THEN the answer was a 200, and still nothing of pydantic is loaded
-        assert (status, loaded) == (200, []), function_id
+        # THEN the answer was what the route answers, and still nothing of pydantic is loaded
+        assert (status, answered in body, loaded) == (200, True, []), function_id
+
+
+def test_a_link_s_read_loads_no_pynamodb_and_a_write_does() -> None:
+    for function_id, event in (("LinksFunction", "get_link.json"), ("ExpandFunction", "expand.json")):
+        # GIVEN a fresh function; WHEN it reads one of our links through its repository and answers
+        status, body, loaded = cold_start_value(
+            function_id,
+            SERVED.format(modules={"pynamodb.models"}),
+            then=_SERVE_WITHOUT_STORE.format(event=str(EVENTS / event)),
+        )
+
+        # THEN it answered with the link, and no pynamodb model was loaded
+        assert (status, body["code"], loaded) == (200, "AbC1234", []), function_id
+
+    # WHEN the links function's repository binds its model for a write
+    loaded = cold_start_value("LinksFunction", "'pynamodb.models' in sys.modules", then="handler.repository._item")
+
+    # THEN pynamodb is loaded then, not before
+    assert loaded is True

@@ -7,10 +7,8 @@ import binascii
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
 from shortlinks.domain.links import UTM_FIELDS, HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
@@ -29,23 +27,51 @@ from shortlinks.storage.keys import (
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import LinkItem, bind, bind_shared, model_client, raw_table, share_client
-from shortlinks.storage.records import HistoryItem, RateItem
+from shortlinks.storage.link_items import link_of, read_link
+from shortlinks.storage.raw import RawTable, dynamodb_client
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
+
+    from shortlinks.storage.models import LinkItem
+    from shortlinks.storage.records import HistoryItem, RateItem
+
+# pynamodb (its models, attributes, expressions and connection: about 10 ms of a cold start) is imported by the
+# first write or query, not at cold start: a link's read goes through the bare client (storage/link_items.py), so
+# GET /v1/links/{code} and expanding our own links never load it (docs/benchmarks.md, issue 13).
 
 
 class DynamoLinkRepository:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
-        self._item = bind(LinkItem, table_name, region, endpoint)
-        self._history = bind(HistoryItem, table_name, region, endpoint)
-        # One botocore client per container: every model on this table (and transactions) shares the link
-        # model's connection, because each pynamodb connection would otherwise build its own client (~60 ms).
-        share_client(self._history, self._item)
+        self._binding = (table_name, region, endpoint)
+        # One botocore client per container, built now (at cold start): reads send through it directly, and every
+        # pynamodb model on this table (and transactions) adopts it, as each pynamodb connection would otherwise
+        # build its own client (~60 ms).
+        self._table = RawTable(dynamodb_client(region, endpoint), table_name)
+
+    @cached_property
+    def _item(self) -> type[LinkItem]:
+        """The link model bound to the table, sending through the container's client (on first write or query)."""
+        from shortlinks.storage.models import LinkItem, adopt_client, bind
+
+        item = bind(LinkItem, *self._binding)
+        adopt_client(item, self._table.client)
+        return item
+
+    @cached_property
+    def _history(self) -> type[HistoryItem]:
+        from shortlinks.storage.models import bind, share_client
+        from shortlinks.storage.records import HistoryItem
+
+        history = bind(HistoryItem, *self._binding)
+        share_client(history, self._item)
+        return history
 
     def botocore_client(self) -> Any:
-        """The container's one botocore client (built on the first call: the handlers make it at cold start), under
-        the invocation's budget, for what sends its own DynamoDB requests (the domain registry's load, Powertools'
-        idempotency layer): a second client would cost its own ~60 ms to build."""
-        return model_client(self._item)
+        """The container's one botocore client (under the invocation's budget), for what sends its own DynamoDB
+        requests (the domain registry's load, Powertools' idempotency layer): a second client would cost its own
+        ~60 ms to build."""
+        return self._table.client
 
     def add(self, link: Link) -> None:
         try:
@@ -56,18 +82,12 @@ class DynamoLinkRepository:
             raise unavailable(exc) from exc
 
     def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
-        try:
-            item = self._item.get(link_pk(domain, code), LINK_SK, consistent_read=consistent)
-        except DoesNotExist:
-            return None
-        except STORE_FAILURES as exc:
-            raise unavailable(exc) from exc
-        return _link(item)
+        return read_link(self._table, domain, code, consistent=consistent)
 
     def get_target(self, domain: str, code: str) -> Target | None:
         from shortlinks.storage.targets import read_target  # the redirect's read: expand's, never create's
 
-        return read_target(raw_table(self._item), domain, code)
+        return read_target(self._table, domain, code)
 
     def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
         item = self._to_item(link)
@@ -158,9 +178,9 @@ class DynamoLinkRepository:
             keys = [{"pk": {"S": item.pk}, "sk": {"S": item.sk}} for item in results]
         except STORE_FAILURES as exc:
             raise unavailable(exc) from exc
-        found = {raw["pk"]["S"]: raw for raw in batch_get(self._item._get_connection(), keys)} if keys else {}
+        found = {raw["pk"]["S"]: raw for raw in batch_get(self._table, keys)} if keys else {}
         # A key whose item is gone (removed by hand since the index saw it) is left out.
-        links = [_link(self._item.from_raw_data(found[key["pk"]["S"]])) for key in keys if key["pk"]["S"] in found]
+        links = [link_of(found[key["pk"]["S"]]) for key in keys if key["pk"]["S"] in found]
         return LinkPage(links, _encode_cursor(results.last_evaluated_key))
 
     def find_by_url(self, owner: str, domain: str, url: str, utm: Utm | None = None) -> list[Link]:
@@ -222,7 +242,15 @@ class DynamoRateLimiter:
         *,
         share_with: DynamoLinkRepository | None = None,
     ) -> None:
-        self._item = bind_shared(RateItem, table_name, region, endpoint, share_with)
+        self._binding, self._share_with = (table_name, region, endpoint), share_with
+
+    @cached_property
+    def _item(self) -> type[RateItem]:
+        """The counter model, bound on the first hit (expand counts only third-party expansions)."""
+        from shortlinks.storage.models import bind_shared
+        from shortlinks.storage.records import RateItem
+
+        return bind_shared(RateItem, *self._binding, self._share_with)
 
     def hit(
         self,
@@ -288,33 +316,7 @@ def _decode_cursor(cursor: str | None, index_pk: str, partition: str) -> dict[st
 
 
 def _link(item: LinkItem) -> Link:
-    return Link(
-        domain=item.domain,
-        code=item.code,
-        target=Target(
-            url=item.url,
-            redirect_type=int(item.redirect_type),
-            forward_query=bool(item.forward_query),
-            expires_at=datetime.fromisoformat(item.expires_at) if item.expires_at else None,
-            state=LinkState(item.state or "active"),
-            tagged_url=item.destination,
-        ),
-        created_at=datetime.fromisoformat(item.created_at),
-        title=item.title,
-        owner=item.owner,
-        tags=tuple(sorted(item.tags or ())),
-        version=int(item.version or 1),
-        updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
-        utm=_utm(item.utm),
-    )
-
-
-def _utm(stored: Any) -> Utm | None:
-    """The ``utm`` map as stored (pynamodb hands back a raw ``MapAttribute``), or ``None``."""
-    if stored is None:
-        return None
-    fields = stored.as_dict()
-    return Utm(**{name: str(fields[name]) for name in UTM_FIELDS if fields.get(name) is not None})
+    return link_of(item.serialize())
 
 
 def _tagging(utm: Utm | None) -> str:
@@ -326,4 +328,4 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-__all__ = ["DynamoLinkRepository", "DynamoRateLimiter", "HistoryItem", "RateItem"]
+__all__ = ["DynamoLinkRepository", "DynamoRateLimiter"]
