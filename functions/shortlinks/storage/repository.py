@@ -11,30 +11,27 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
-from shortlinks.domain.links import UTM_FIELDS, HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
+from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
 from shortlinks.domain.repository import LinkPage, LinkQuery
 from shortlinks.storage.batch import batch_get
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, cancellation_codes, failure_code, unavailable
 from shortlinks.storage.keys import (
     HISTORY_PREFIX,
-    LINK_SK,
     domain_gsi3pk,
-    domain_gsi3sk,
     history_sk,
     link_pk,
     owner_gsi1pk,
-    owner_gsi1sk,
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.link_items import link_of, read_link
-from shortlinks.storage.raw import RawTable, dynamodb_client
+from shortlinks.storage.link_items import item_of, link_of, read_link, stored_time, tagging
+from shortlinks.storage.raw import RawTable, dynamodb_client, string_key
 
 if TYPE_CHECKING:
     from pynamodb.connection import Connection
 
     from shortlinks.storage.models import LinkItem
-    from shortlinks.storage.records import HistoryItem, RateItem
+    from shortlinks.storage.records import HistoryItem
 
 # pynamodb (its models, attributes, expressions and connection: about 10 ms of a cold start) is imported by the
 # first write or query, not at cold start: a link's read goes through the bare client (storage/link_items.py), so
@@ -74,12 +71,8 @@ class DynamoLinkRepository:
         return self._table.client
 
     def add(self, link: Link) -> None:
-        try:
-            self._to_item(link).save(condition=self._item.pk.does_not_exist())
-        except STORE_FAILURES as exc:
-            if failure_code(exc) == CONDITION_FAILED:
-                raise CodeTaken.alias(link.code) from None
-            raise unavailable(exc) from exc
+        if not self._table.put_new(item_of(link)):  # a conditional PutItem through the bare client: no pynamodb
+            raise CodeTaken.alias(link.code)
 
     def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
         return read_link(self._table, domain, code, consistent=consistent)
@@ -98,8 +91,8 @@ class DynamoLinkRepository:
                 return
             record = self._history(
                 link_pk(link.domain, link.code),
-                history_sk(_iso(history.changed_at), history.version),
-                changed_at=_iso(history.changed_at),
+                history_sk(stored_time(history.changed_at), history.version),
+                changed_at=stored_time(history.changed_at),
                 changed_by=history.changed_by,
                 old_url=history.old_url,
                 new_url=history.new_url,
@@ -184,7 +177,7 @@ class DynamoLinkRepository:
         return LinkPage(links, _encode_cursor(results.last_evaluated_key))
 
     def find_by_url(self, owner: str, domain: str, url: str, utm: Utm | None = None) -> list[Link]:
-        partition = url_gsi2pk(owner, domain, url, _tagging(utm))
+        partition = url_gsi2pk(owner, domain, url, tagging(utm))
         try:
             items = self._item.by_url.query(partition, scan_index_forward=False, limit=20)
             return [link for link in (_link(item) for item in items) if link.target.url == url and link.utm == utm]
@@ -196,39 +189,7 @@ class DynamoLinkRepository:
         return connection
 
     def _to_item(self, link: Link) -> LinkItem:
-        created = _iso(link.created_at)
-        owned: dict[str, Any] = {}
-        if link.owner is not None:
-            owned = {
-                "gsi1pk": owner_gsi1pk(link.owner),
-                "gsi1sk": owner_gsi1sk(created, link.domain, link.code),
-                "gsi2pk": url_gsi2pk(link.owner, link.domain, link.target.url, _tagging(link.utm)),
-                "gsi2sk": created,
-            }
-        return self._item(
-            link_pk(link.domain, link.code),
-            LINK_SK,
-            domain=link.domain,
-            code=link.code,
-            url=link.target.url,
-            redirect_type=link.target.redirect_type,
-            forward_query=link.target.forward_query,
-            expires_at=_iso(link.target.expires_at) if link.target.expires_at else None,
-            created_at=created,
-            title=link.title,
-            owner=link.owner,
-            state=link.target.state.value,
-            tags=set(link.tags) or None,
-            version=link.version,
-            updated_at=_iso(link.updated_at) if link.updated_at else None,
-            utm={name: value for name in UTM_FIELDS if (value := getattr(link.utm, name)) is not None}
-            if link.utm
-            else None,
-            destination=link.target.tagged_url,
-            gsi3pk=domain_gsi3pk(link.domain),
-            gsi3sk=domain_gsi3sk(created, link.code),
-            **owned,
-        )
+        return self._item.from_raw_data(item_of(link))
 
 
 class DynamoRateLimiter:
@@ -242,15 +203,8 @@ class DynamoRateLimiter:
         *,
         share_with: DynamoLinkRepository | None = None,
     ) -> None:
-        self._binding, self._share_with = (table_name, region, endpoint), share_with
-
-    @cached_property
-    def _item(self) -> type[RateItem]:
-        """The counter model, bound on the first hit (expand counts only third-party expansions)."""
-        from shortlinks.storage.models import bind_shared
-        from shortlinks.storage.records import RateItem
-
-        return bind_shared(RateItem, *self._binding, self._share_with)
+        client = share_with.botocore_client() if share_with is not None else dynamodb_client(region, endpoint)
+        self._table = RawTable(client, table_name)
 
     def hit(
         self,
@@ -262,11 +216,18 @@ class DynamoRateLimiter:
         """Count one use by ``key_id`` in the current minute; ``refusal(limit, retry_after)`` once over ``limit``."""
         epoch = int(now.timestamp())
         window = epoch - epoch % 60
-        counter = self._item(rate_pk(key_id), str(window))
         try:
-            counter.update(
-                actions=[self._item.hits.add(1), self._item.ttl.set(window + 3600)],
-                condition=self._item.hits.does_not_exist() | (self._item.hits < limit),
+            self._table.client.update_item(
+                TableName=self._table.table_name,
+                Key=string_key(rate_pk(key_id), str(window)),
+                UpdateExpression="ADD hits :one SET #ttl = :expires",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeNames={"#ttl": "ttl"},  # a reserved word
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":expires": {"N": str(window + 3600)},
+                    ":limit": {"N": str(limit)},
+                },
             )
         except STORE_FAILURES as exc:
             if failure_code(exc) == CONDITION_FAILED:
@@ -275,7 +236,7 @@ class DynamoRateLimiter:
 
 
 def _filter(model: type[LinkItem], query: LinkQuery) -> Any:
-    now = _iso(query.now or datetime.now(UTC))
+    now = stored_time(query.now or datetime.now(UTC))
     condition: Any
     if query.status is None:
         condition = model.state != LinkState.DELETED.value
@@ -317,15 +278,6 @@ def _decode_cursor(cursor: str | None, index_pk: str, partition: str) -> dict[st
 
 def _link(item: LinkItem) -> Link:
     return link_of(item.serialize())
-
-
-def _tagging(utm: Utm | None) -> str:
-    """A link's UTM fields as part of its reuse key (``storage.keys.url_gsi2pk``)."""
-    return json.dumps(utm.parameters(), separators=(",", ":")) if utm else ""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 __all__ = ["DynamoLinkRepository", "DynamoRateLimiter"]
