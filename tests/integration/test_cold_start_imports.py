@@ -65,21 +65,17 @@ def test_a_cold_start_builds_no_api_model_and_a_request_builds_only_those_it_use
         # THEN their cold start built none
         assert built == [], function_id
 
-    # WHEN a links function answers with one link (its GET)
+    # WHEN a links function validates a PATCH body (its GET of one link answers without any model: see below)
     answered = cold_start_value(
         "LinksFunction",
         BUILT_MODELS,
         then="from pydantic import BaseModel\n"
-        "from datetime import UTC, datetime\n"
-        "from shortlinks.domain.links import Link, Target\n"
-        "from shortlinks.schemas.links import LinkResponse\n"
-        "now = datetime(2026, 11, 30, tzinfo=UTC)\n"
-        "link = Link('sho.rt', 'abc', Target('https://example.org/'), now)\n"
-        "LinkResponse.of(link, 'https://sho.rt/abc', now).model_dump_json()",
+        "from shortlinks.schemas.link_management import UpdateLinkRequest\n"
+        'UpdateLinkRequest.model_validate_json(\'{"title": "Spring sale"}\')',
     )
 
-    # THEN it built that answer's model only, not the request, listing or history models
-    assert answered == ["shortlinks.schemas.links.LinkResponse"]
+    # THEN it built that request's model only, not the response, listing or history models
+    assert answered == ["shortlinks.schemas.link_management.UpdateLinkRequest"]
 
 
 def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_client() -> None:
