@@ -3,6 +3,8 @@ test_redirect.py and test_redirect_hardening.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.integration.harness import cold_start_modules, cold_start_value
 
 STATISTICS_STACK = {"shortlinks.domain.stats", "shortlinks.schemas.stats", "shortlinks.storage.analytics"}
@@ -42,7 +44,8 @@ def test_create_links_and_keys_load_neither_transactions_nor_the_redirect_s_read
 
         # THEN none of them loaded pynamodb's transactions or the redirect's projected read
         assert cold & (EDIT_WITH_HISTORY | REDIRECT_READ) == set(), function_id
-        assert "pynamodb.models" in cold, function_id  # the storage layer itself is loaded at cold start
+        # AND pynamodb waits for the first write or query: a link's read goes through the bare client
+        assert ("pynamodb.models" in cold) == (function_id == "KeysFunction"), function_id
 
 
 # The names of the pydantic models of the schema modules a function imports that are already built (validators and
@@ -62,21 +65,17 @@ def test_a_cold_start_builds_no_api_model_and_a_request_builds_only_those_it_use
         # THEN their cold start built none
         assert built == [], function_id
 
-    # WHEN a links function answers with one link (its GET)
+    # WHEN a links function validates a PATCH body (its GET of one link answers without any model: see below)
     answered = cold_start_value(
         "LinksFunction",
         BUILT_MODELS,
         then="from pydantic import BaseModel\n"
-        "from datetime import UTC, datetime\n"
-        "from shortlinks.domain.links import Link, Target\n"
-        "from shortlinks.schemas.links import LinkResponse\n"
-        "now = datetime(2026, 11, 30, tzinfo=UTC)\n"
-        "link = Link('sho.rt', 'abc', Target('https://example.org/'), now)\n"
-        "LinkResponse.of(link, 'https://sho.rt/abc', now).model_dump_json()",
+        "from shortlinks.schemas.link_management import UpdateLinkRequest\n"
+        'UpdateLinkRequest.model_validate_json(\'{"title": "Spring sale"}\')',
     )
 
-    # THEN it built that answer's model only, not the request, listing or history models
-    assert answered == ["shortlinks.schemas.links.LinkResponse"]
+    # THEN it built that request's model only, not the response, listing or history models
+    assert answered == ["shortlinks.schemas.link_management.UpdateLinkRequest"]
 
 
 def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_client() -> None:
@@ -97,3 +96,83 @@ def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_c
 
     # THEN no second client was built (each costs about 60 ms): the layer uses the links' own
     assert built == []
+
+
+# A read route answers from web/bodies.py: no pydantic, neither at cold start nor for its first request (about 45 ms
+# of import and the model's build), and a link's read goes through the bare botocore client (storage/link_items.py):
+# no pynamodb either (docs/benchmarks.md, issue 13). Only a route with a body to validate loads pydantic; only a
+# write or a query loads pynamodb.
+PYDANTIC = {"pydantic", "pydantic_core"}
+EVENTS = Path(__file__).parents[1] / "events"
+# Serve one request of the handler module in scope as ``handler``. The store does not answer in these interpreters:
+# the link's item comes from a stand-in for the botocore client (so the repository's own read and parse run), the
+# keys from a stand-in for the listing, and the domains are the one short domain.
+_SERVE_WITHOUT_STORE = """
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from shortlinks.domain.access import Role
+from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.keys import ApiKey
+item = {{'pk': {{'S': 'LINK#sho.rt#AbC1234'}}, 'sk': {{'S': 'LINK'}}, 'domain': {{'S': 'sho.rt'}},
+        'code': {{'S': 'AbC1234'}}, 'url': {{'S': 'https://example.org/'}}, 'redirect_type': {{'N': '302'}},
+        'forward_query': {{'BOOL': True}}, 'created_at': {{'S': '2026-11-30T12:00:00.000Z'}},
+        'owner': {{'S': 'key_Campaigns001'}}, 'state': {{'S': 'active'}}, 'version': {{'N': '1'}}}}
+short_domain = ShortDomain('sho.rt', 'https://sho.rt')
+handler.domains = SimpleNamespace(named=lambda requested, host: short_domain,
+                                  short_url=lambda domain, code, host: short_domain.short_url(code),
+                                  own_hosts=lambda host: frozenset({{'sho.rt'}}))
+client = SimpleNamespace(get_item=lambda **request: {{'Item': item}}, put_item=lambda **request: {{}},
+                         update_item=lambda **request: {{}})
+for holder in ('repository', 'rate_limiter'):
+    if hasattr(getattr(handler, holder, None), '_table'):
+        getattr(handler, holder)._table.client = client
+if hasattr(handler, 'list_keys'):
+    handler.list_keys = lambda repository: [ApiKey('key_AdminFixture', 'ops', Role.ADMIN, datetime.now(UTC))]
+event = json.loads(open({event!r}).read())
+answer = getattr(handler, '_serve', None) or handler.expand
+response = answer(event)
+"""
+SERVED = "[response['statusCode'], json.loads(response['body']), sorted(set(sys.modules) & {modules!r})]"
+
+
+def test_read_routes_load_no_pydantic_at_cold_start_or_for_their_answer() -> None:
+    for function_id, event, answered in (
+        ("LinksFunction", "get_link.json", "short_url"),  # GET /v1/links/{code}
+        ("ExpandFunction", "expand.json", "short_url"),  # expanding one of our own links
+        ("KeysFunction", "list_keys.json", "keys"),  # GET /v1/keys
+    ):
+        # GIVEN a fresh function: its cold start loaded no pydantic
+        assert cold_start_modules(function_id) & PYDANTIC == set(), function_id
+
+        # WHEN it answers its read route
+        status, body, loaded = cold_start_value(
+            function_id,
+            SERVED.format(modules=PYDANTIC),
+            then=_SERVE_WITHOUT_STORE.format(event=str(EVENTS / event)),
+        )
+
+        # THEN the answer was what the route answers, and still nothing of pydantic is loaded
+        assert (status, answered in body, loaded) == (200, True, []), function_id
+
+
+def test_a_link_s_read_and_creation_load_no_pynamodb_and_an_edit_does() -> None:
+    for function_id, event in (
+        ("LinksFunction", "get_link.json"),
+        ("ExpandFunction", "expand.json"),
+        ("CreateFunction", "create_link.json"),  # a link's conditional PutItem, the rate limit's UpdateItem
+    ):
+        # GIVEN a fresh function; WHEN it reads (or creates) one of our links through its repository and answers
+        status, body, loaded = cold_start_value(
+            function_id,
+            SERVED.format(modules={"pynamodb.models"}),
+            then=_SERVE_WITHOUT_STORE.format(event=str(EVENTS / event)),
+        )
+
+        # THEN it answered with the link, and no pynamodb model was loaded
+        assert (status, "code" in body, loaded) == (201 if function_id == "CreateFunction" else 200, True, [])
+
+    # WHEN the links function's repository binds its model for an edit
+    loaded = cold_start_value("LinksFunction", "'pynamodb.models' in sys.modules", then="handler.repository._item")
+
+    # THEN pynamodb is loaded then, not before
+    assert loaded is True

@@ -559,7 +559,7 @@ def test_an_idempotent_create_writes_its_record_around_the_link(create: LambdaFu
 def test_the_rate_limiter_and_the_links_share_one_botocore_client(create: LambdaFunction) -> None:
     # A second client would cost ~60 ms on the first request of every container (docs/benchmarks.md).
     module = create.module
-    links_client = module.repository._item._get_connection().connection.client
-    rate_client = module.rate_limiter._item._get_connection().connection.client
+    links_client = module.repository.botocore_client()
 
-    assert rate_client is links_client
+    assert module.rate_limiter._table.client is links_client
+    assert module.repository._item._get_connection().connection.client is links_client  # its pynamodb model's too

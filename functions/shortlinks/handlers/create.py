@@ -16,12 +16,13 @@ from shortlinks.domain.errors import ShortlinksError, StorageUnavailable, Unauth
 from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.schemas.links import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest, LinkResponse
+from shortlinks.schemas.links import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 from shortlinks.web.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
 from shortlinks.web.auth import principal_of
+from shortlinks.web.bodies import link_body
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, error_body, lower_headers, request_host, status_for
 
@@ -86,7 +87,7 @@ def _create_one(
     reused = link.created_at != now
     metrics.add_metric(name="LinksReused" if reused else "LinksCreated", unit=MetricUnit.Count, value=1)
     logger.info("link created", extra={"code": link.code, "domain": link.domain, "owner": link.owner, "reused": reused})
-    body = LinkResponse.of(link, short_domain.short_url(link.code), now).model_dump(mode="json")
+    body = link_body(link, short_domain.short_url(link.code), now)  # the LinkResponse shape, without building it
     body["reused"] = reused
     return body
 

@@ -27,13 +27,13 @@ from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link, resolve_target
 from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination, with_web_scheme
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.keys import expand_caller, expand_caller_ip
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 from shortlinks.web.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.web.auth import principal_of
+from shortlinks.web.bodies import json_text, link_body, public_link_body
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, request_host, source_ip
 
@@ -86,8 +86,8 @@ def expand(event: dict[str, Any]) -> JsonResponse:
     now = utc_now()
     short_url = short_domain.short_url(link.code)
     if principal is not None and principal.may_manage(link.owner):
-        return JsonResponse(200, LinkResponse.of(link, short_url, now).model_dump_json())
-    return JsonResponse(200, PublicLinkResponse.of(link, short_url, now).model_dump_json())
+        return JsonResponse(200, json_text(link_body(link, short_url, now)))
+    return JsonResponse(200, json_text(public_link_body(link, short_url, now)))
 
 
 def _bounded_domain(event: dict[str, Any]) -> str | None:

@@ -11,11 +11,11 @@ from shortlinks.config import Settings
 from shortlinks.domain.keys import create_key, list_keys, revoke_key
 from shortlinks.domain.links import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.schemas.keys import CreatedKeyResponse, CreateKeyRequest, KeyListResponse, KeyResponse
 from shortlinks.storage.api_keys import DynamoKeyRepository
 from shortlinks.storage.budget import within_budget
 from shortlinks.web.api import JsonResponse, by_route_key, json_endpoint, parse_body, path_parameter
 from shortlinks.web.auth import require_admin
+from shortlinks.web.bodies import json_text, key_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,6 +26,8 @@ repository.warm_up()
 
 
 def create_route(event: dict[str, Any]) -> JsonResponse:
+    from shortlinks.schemas.keys import CreatedKeyResponse, CreateKeyRequest  # pydantic: only a route with a body
+
     admin = require_admin(event)
     request = parse_body(event, CreateKeyRequest)
     key, plaintext = create_key(repository, request.name, request.role, utc_now(), request.create_rate_limit)
@@ -36,9 +38,9 @@ def create_route(event: dict[str, Any]) -> JsonResponse:
 
 def list_route(event: dict[str, Any]) -> JsonResponse:
     require_admin(event)
-    body = KeyListResponse(keys=[KeyResponse.of(key) for key in list_keys(repository)])
+    body = {"keys": [key_body(key) for key in list_keys(repository)]}  # schemas.keys.KeyListResponse
     metrics.add_metric(name="KeysListed", unit=MetricUnit.Count, value=1)
-    return JsonResponse(200, body.model_dump_json())
+    return JsonResponse(200, json_text(body))
 
 
 def revoke_route(event: dict[str, Any]) -> JsonResponse:

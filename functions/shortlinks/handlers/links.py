@@ -18,14 +18,6 @@ from shortlinks.domain.domains import check_host
 from shortlinks.domain.links import LinkStatus, utc_now
 from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.schemas.link_management import (
-    HistoryEntryResponse,
-    HistoryResponse,
-    LinkListingResponse,
-    ListedLinkResponse,
-    UpdateLinkRequest,
-)
-from shortlinks.schemas.links import LinkResponse
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository
 from shortlinks.web.api import (
@@ -37,6 +29,7 @@ from shortlinks.web.api import (
     query_parameter,
 )
 from shortlinks.web.auth import require_principal
+from shortlinks.web.bodies import json_text, link_body
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, lower_headers, request_host, wants_csv
 
@@ -50,7 +43,8 @@ if TYPE_CHECKING:
 
 # The statistics stack (domain/stats, schemas/stats, storage/analytics) is imported by the routes that read
 # statistics (the listing, for each link's clicks, and the two stats routes), never at cold start: a PATCH or a
-# DELETE does not pay for it (docs/benchmarks.md).
+# DELETE does not pay for it (docs/benchmarks.md). Likewise the pydantic models (schemas/): a GET of one link answers
+# from web/bodies.py and a DELETE answers nothing, so neither loads pydantic.
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -72,6 +66,7 @@ def stats_source() -> DynamoRollupStore:
 
 def list_route(event: dict[str, Any]) -> JsonResponse:
     from shortlinks.domain.stats import EVERY_OWNER, all_time_clicks
+    from shortlinks.schemas.link_management import LinkListingResponse, ListedLinkResponse
 
     principal = require_principal(event)
     host = request_host(event, settings.behind_edge)
@@ -114,6 +109,8 @@ def get_route(event: dict[str, Any]) -> JsonResponse:
 def patch_route(event: dict[str, Any]) -> JsonResponse:
     principal = require_principal(event)
     host = request_host(event, settings.behind_edge)
+    from shortlinks.schemas.link_management import UpdateLinkRequest
+
     changes = parse_body(event, UpdateLinkRequest).to_changes()
     now = utc_now()
     link = update_link(
@@ -142,6 +139,8 @@ def delete_route(event: dict[str, Any]) -> JsonResponse:
 
 
 def history_route(event: dict[str, Any]) -> JsonResponse:
+    from shortlinks.schemas.link_management import HistoryEntryResponse, HistoryResponse
+
     principal = require_principal(event)
     host = request_host(event, settings.behind_edge)
     entries = link_history(repository, principal, _domain(event, host), path_parameter(event, "code"))
@@ -213,8 +212,8 @@ def _stats_response(event: dict[str, Any], body: LinkStatsResponse | OverviewRes
 
 
 def _link_response(status: int, link: Any, host: str) -> JsonResponse:
-    body = LinkResponse.of(link, domains.short_url(link.domain, link.code, host), utc_now())
-    return JsonResponse(status, body.model_dump_json(), {"ETag": f'"{link.version}"'})
+    body = link_body(link, domains.short_url(link.domain, link.code, host), utc_now())
+    return JsonResponse(status, json_text(body), {"ETag": f'"{link.version}"'})
 
 
 def _domain(event: dict[str, Any], host: str) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from shortlinks.domain.access import Role
 from shortlinks.domain.keys import ApiKey
+from shortlinks.web.bodies import key_body
 
 # Each model is built on its first use (``defer_build``), not at import: a cold start pays only for the models
 # its request uses (docs/benchmarks.md, issue 13).
@@ -40,15 +40,7 @@ class KeyResponse(BaseModel):
 
     @classmethod
     def of(cls, key: ApiKey) -> Self:
-        return cls(
-            key_id=key.key_id,
-            name=key.name,
-            role=key.role,
-            created_at=_utc(key.created_at),
-            last_used_day=key.last_used_day.isoformat() if key.last_used_day else None,
-            revoked=key.revoked,
-            create_rate_limit=key.create_rate_limit,
-        )
+        return cls.model_validate(key_body(key))
 
 
 class CreatedKeyResponse(KeyResponse):
@@ -65,7 +57,3 @@ class KeyListResponse(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     keys: list[KeyResponse]
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

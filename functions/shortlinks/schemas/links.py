@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus, Utm
 from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH
+from shortlinks.web.bodies import link_body, public_link_body
 
 if TYPE_CHECKING:
     from shortlinks.domain.service import NewLink
@@ -59,12 +60,6 @@ class UtmFields(BaseModel):
 
     def to_utm(self) -> Utm:
         return Utm(**self.model_dump())
-
-    @classmethod
-    def of(cls, utm: Utm | None) -> UtmFields | None:
-        if utm is None:
-            return None
-        return cls(source=utm.source, medium=utm.medium, campaign=utm.campaign, term=utm.term, content=utm.content)
 
 
 MAX_BULK_ITEMS = 100
@@ -134,24 +129,7 @@ class LinkResponse(BaseModel):
 
     @classmethod
     def of(cls, link: Link, short_url: str, now: datetime) -> Self:
-        return cls(
-            code=link.code,
-            domain=link.domain,
-            short_url=short_url,
-            url=link.target.url,
-            utm=UtmFields.of(link.utm),
-            destination=link.target.destination,
-            title=link.title,
-            tags=list(link.tags),
-            redirect_type=link.target.redirect_type,
-            forward_query=link.target.forward_query,
-            status=link.status(now),
-            owner=link.owner,
-            version=link.version,
-            created_at=iso(link.created_at),
-            updated_at=iso(link.updated_at) if link.updated_at else None,
-            expires_at=iso(link.target.expires_at) if link.target.expires_at else None,
-        )
+        return cls.model_validate(link_body(link, short_url, now))
 
 
 class PublicLinkResponse(BaseModel):
@@ -170,10 +148,4 @@ class PublicLinkResponse(BaseModel):
 
     @classmethod
     def of(cls, link: Link, short_url: str, now: datetime) -> Self:
-        status = link.status(now)
-        url = None if status in (LinkStatus.DELETED, LinkStatus.DISABLED) else link.target.destination
-        return cls(code=link.code, domain=link.domain, short_url=short_url, url=url, status=status)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return cls.model_validate(public_link_body(link, short_url, now))

@@ -175,6 +175,13 @@ def share_client(model: type[Model], owner: type[Model]) -> None:
     model._get_connection().connection = owner._get_connection().connection
 
 
+def adopt_client(model: type[Model], client: Any) -> None:
+    """Make ``model`` send through ``client``, a budgeted botocore client built without pynamodb (storage/raw.py
+    ``dynamodb_client``, configured as pynamodb configures its own): the function's one client, whichever of its
+    requests go through pynamodb."""
+    model._get_connection().connection._client = client
+
+
 def model_client(model: type[Model]) -> Any:
     """The botocore client ``model`` sends with (budgeted: ``BudgetedConnection``), built on first use."""
     return model._get_connection().connection.client

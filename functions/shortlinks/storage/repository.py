@@ -7,67 +7,80 @@ import binascii
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
-from shortlinks.domain.links import UTM_FIELDS, HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
+from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
 from shortlinks.domain.repository import LinkPage, LinkQuery
 from shortlinks.storage.batch import batch_get
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, cancellation_codes, failure_code, unavailable
 from shortlinks.storage.keys import (
     HISTORY_PREFIX,
-    LINK_SK,
     domain_gsi3pk,
-    domain_gsi3sk,
     history_sk,
     link_pk,
     owner_gsi1pk,
-    owner_gsi1sk,
     rate_pk,
     url_gsi2pk,
 )
-from shortlinks.storage.models import LinkItem, bind, bind_shared, model_client, raw_table, share_client
-from shortlinks.storage.records import HistoryItem, RateItem
+from shortlinks.storage.link_items import item_of, link_of, read_link, stored_time, tagging
+from shortlinks.storage.raw import RawTable, dynamodb_client, string_key
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
+
+    from shortlinks.storage.models import LinkItem
+    from shortlinks.storage.records import HistoryItem
+
+# pynamodb (its models, attributes, expressions and connection: about 10 ms of a cold start) is imported by the
+# first write or query, not at cold start: a link's read goes through the bare client (storage/link_items.py), so
+# GET /v1/links/{code} and expanding our own links never load it (docs/benchmarks.md, issue 13).
 
 
 class DynamoLinkRepository:
     def __init__(self, table_name: str, region: str, endpoint: str | None = None) -> None:
-        self._item = bind(LinkItem, table_name, region, endpoint)
-        self._history = bind(HistoryItem, table_name, region, endpoint)
-        # One botocore client per container: every model on this table (and transactions) shares the link
-        # model's connection, because each pynamodb connection would otherwise build its own client (~60 ms).
-        share_client(self._history, self._item)
+        self._binding = (table_name, region, endpoint)
+        # One botocore client per container, built now (at cold start): reads send through it directly, and every
+        # pynamodb model on this table (and transactions) adopts it, as each pynamodb connection would otherwise
+        # build its own client (~60 ms).
+        self._table = RawTable(dynamodb_client(region, endpoint), table_name)
+
+    @cached_property
+    def _item(self) -> type[LinkItem]:
+        """The link model bound to the table, sending through the container's client (on first write or query)."""
+        from shortlinks.storage.models import LinkItem, adopt_client, bind
+
+        item = bind(LinkItem, *self._binding)
+        adopt_client(item, self._table.client)
+        return item
+
+    @cached_property
+    def _history(self) -> type[HistoryItem]:
+        from shortlinks.storage.models import bind, share_client
+        from shortlinks.storage.records import HistoryItem
+
+        history = bind(HistoryItem, *self._binding)
+        share_client(history, self._item)
+        return history
 
     def botocore_client(self) -> Any:
-        """The container's one botocore client (built on the first call: the handlers make it at cold start), under
-        the invocation's budget, for what sends its own DynamoDB requests (the domain registry's load, Powertools'
-        idempotency layer): a second client would cost its own ~60 ms to build."""
-        return model_client(self._item)
+        """The container's one botocore client (under the invocation's budget), for what sends its own DynamoDB
+        requests (the domain registry's load, Powertools' idempotency layer): a second client would cost its own
+        ~60 ms to build."""
+        return self._table.client
 
     def add(self, link: Link) -> None:
-        try:
-            self._to_item(link).save(condition=self._item.pk.does_not_exist())
-        except STORE_FAILURES as exc:
-            if failure_code(exc) == CONDITION_FAILED:
-                raise CodeTaken.alias(link.code) from None
-            raise unavailable(exc) from exc
+        if not self._table.put_new(item_of(link)):  # a conditional PutItem through the bare client: no pynamodb
+            raise CodeTaken.alias(link.code)
 
     def get(self, domain: str, code: str, *, consistent: bool = False) -> Link | None:
-        try:
-            item = self._item.get(link_pk(domain, code), LINK_SK, consistent_read=consistent)
-        except DoesNotExist:
-            return None
-        except STORE_FAILURES as exc:
-            raise unavailable(exc) from exc
-        return _link(item)
+        return read_link(self._table, domain, code, consistent=consistent)
 
     def get_target(self, domain: str, code: str) -> Target | None:
         from shortlinks.storage.targets import read_target  # the redirect's read: expand's, never create's
 
-        return read_target(raw_table(self._item), domain, code)
+        return read_target(self._table, domain, code)
 
     def replace(self, link: Link, expected_version: int, history: HistoryEntry | None = None) -> None:
         item = self._to_item(link)
@@ -78,8 +91,8 @@ class DynamoLinkRepository:
                 return
             record = self._history(
                 link_pk(link.domain, link.code),
-                history_sk(_iso(history.changed_at), history.version),
-                changed_at=_iso(history.changed_at),
+                history_sk(stored_time(history.changed_at), history.version),
+                changed_at=stored_time(history.changed_at),
                 changed_by=history.changed_by,
                 old_url=history.old_url,
                 new_url=history.new_url,
@@ -158,13 +171,13 @@ class DynamoLinkRepository:
             keys = [{"pk": {"S": item.pk}, "sk": {"S": item.sk}} for item in results]
         except STORE_FAILURES as exc:
             raise unavailable(exc) from exc
-        found = {raw["pk"]["S"]: raw for raw in batch_get(self._item._get_connection(), keys)} if keys else {}
+        found = {raw["pk"]["S"]: raw for raw in batch_get(self._table, keys)} if keys else {}
         # A key whose item is gone (removed by hand since the index saw it) is left out.
-        links = [_link(self._item.from_raw_data(found[key["pk"]["S"]])) for key in keys if key["pk"]["S"] in found]
+        links = [link_of(found[key["pk"]["S"]]) for key in keys if key["pk"]["S"] in found]
         return LinkPage(links, _encode_cursor(results.last_evaluated_key))
 
     def find_by_url(self, owner: str, domain: str, url: str, utm: Utm | None = None) -> list[Link]:
-        partition = url_gsi2pk(owner, domain, url, _tagging(utm))
+        partition = url_gsi2pk(owner, domain, url, tagging(utm))
         try:
             items = self._item.by_url.query(partition, scan_index_forward=False, limit=20)
             return [link for link in (_link(item) for item in items) if link.target.url == url and link.utm == utm]
@@ -176,39 +189,7 @@ class DynamoLinkRepository:
         return connection
 
     def _to_item(self, link: Link) -> LinkItem:
-        created = _iso(link.created_at)
-        owned: dict[str, Any] = {}
-        if link.owner is not None:
-            owned = {
-                "gsi1pk": owner_gsi1pk(link.owner),
-                "gsi1sk": owner_gsi1sk(created, link.domain, link.code),
-                "gsi2pk": url_gsi2pk(link.owner, link.domain, link.target.url, _tagging(link.utm)),
-                "gsi2sk": created,
-            }
-        return self._item(
-            link_pk(link.domain, link.code),
-            LINK_SK,
-            domain=link.domain,
-            code=link.code,
-            url=link.target.url,
-            redirect_type=link.target.redirect_type,
-            forward_query=link.target.forward_query,
-            expires_at=_iso(link.target.expires_at) if link.target.expires_at else None,
-            created_at=created,
-            title=link.title,
-            owner=link.owner,
-            state=link.target.state.value,
-            tags=set(link.tags) or None,
-            version=link.version,
-            updated_at=_iso(link.updated_at) if link.updated_at else None,
-            utm={name: value for name in UTM_FIELDS if (value := getattr(link.utm, name)) is not None}
-            if link.utm
-            else None,
-            destination=link.target.tagged_url,
-            gsi3pk=domain_gsi3pk(link.domain),
-            gsi3sk=domain_gsi3sk(created, link.code),
-            **owned,
-        )
+        return self._item.from_raw_data(item_of(link))
 
 
 class DynamoRateLimiter:
@@ -222,7 +203,8 @@ class DynamoRateLimiter:
         *,
         share_with: DynamoLinkRepository | None = None,
     ) -> None:
-        self._item = bind_shared(RateItem, table_name, region, endpoint, share_with)
+        client = share_with.botocore_client() if share_with is not None else dynamodb_client(region, endpoint)
+        self._table = RawTable(client, table_name)
 
     def hit(
         self,
@@ -234,11 +216,18 @@ class DynamoRateLimiter:
         """Count one use by ``key_id`` in the current minute; ``refusal(limit, retry_after)`` once over ``limit``."""
         epoch = int(now.timestamp())
         window = epoch - epoch % 60
-        counter = self._item(rate_pk(key_id), str(window))
         try:
-            counter.update(
-                actions=[self._item.hits.add(1), self._item.ttl.set(window + 3600)],
-                condition=self._item.hits.does_not_exist() | (self._item.hits < limit),
+            self._table.client.update_item(
+                TableName=self._table.table_name,
+                Key=string_key(rate_pk(key_id), str(window)),
+                UpdateExpression="ADD hits :one SET #ttl = :expires",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeNames={"#ttl": "ttl"},  # a reserved word
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":expires": {"N": str(window + 3600)},
+                    ":limit": {"N": str(limit)},
+                },
             )
         except STORE_FAILURES as exc:
             if failure_code(exc) == CONDITION_FAILED:
@@ -247,7 +236,7 @@ class DynamoRateLimiter:
 
 
 def _filter(model: type[LinkItem], query: LinkQuery) -> Any:
-    now = _iso(query.now or datetime.now(UTC))
+    now = stored_time(query.now or datetime.now(UTC))
     condition: Any
     if query.status is None:
         condition = model.state != LinkState.DELETED.value
@@ -288,42 +277,7 @@ def _decode_cursor(cursor: str | None, index_pk: str, partition: str) -> dict[st
 
 
 def _link(item: LinkItem) -> Link:
-    return Link(
-        domain=item.domain,
-        code=item.code,
-        target=Target(
-            url=item.url,
-            redirect_type=int(item.redirect_type),
-            forward_query=bool(item.forward_query),
-            expires_at=datetime.fromisoformat(item.expires_at) if item.expires_at else None,
-            state=LinkState(item.state or "active"),
-            tagged_url=item.destination,
-        ),
-        created_at=datetime.fromisoformat(item.created_at),
-        title=item.title,
-        owner=item.owner,
-        tags=tuple(sorted(item.tags or ())),
-        version=int(item.version or 1),
-        updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
-        utm=_utm(item.utm),
-    )
+    return link_of(item.serialize())
 
 
-def _utm(stored: Any) -> Utm | None:
-    """The ``utm`` map as stored (pynamodb hands back a raw ``MapAttribute``), or ``None``."""
-    if stored is None:
-        return None
-    fields = stored.as_dict()
-    return Utm(**{name: str(fields[name]) for name in UTM_FIELDS if fields.get(name) is not None})
-
-
-def _tagging(utm: Utm | None) -> str:
-    """A link's UTM fields as part of its reuse key (``storage.keys.url_gsi2pk``)."""
-    return json.dumps(utm.parameters(), separators=(",", ":")) if utm else ""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-__all__ = ["DynamoLinkRepository", "DynamoRateLimiter", "HistoryItem", "RateItem"]
+__all__ = ["DynamoLinkRepository", "DynamoRateLimiter"]

@@ -11,14 +11,14 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
-from pydantic_core import from_json
+from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain.errors import ShortlinksError
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.web.http import JSON_CONTENT_TYPE, NO_STORE, BadRequest, error_body, lower_headers, status_for
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 MAX_BODY_BYTES = 16 * 1024
 _API_HEADERS = {"Content-Type": JSON_CONTENT_TYPE, "Cache-Control": NO_STORE, "X-Content-Type-Options": "nosniff"}
@@ -93,7 +93,11 @@ def query_parameter(event: dict[str, Any], name: str) -> str | None:
 
 def parse_body[M: BaseModel](event: dict[str, Any], model: type[M], max_bytes: int = MAX_BODY_BYTES) -> M:
     """Parse a JSON body into ``model``: media type, size (at most ``max_bytes``) and syntax first, then the
-    fields."""
+    fields. pydantic is imported here, on the first request with a body: a function's read routes never load it
+    (web/bodies.py)."""
+    from pydantic import ValidationError
+    from pydantic_core import from_json
+
     content_type = lower_headers(event).get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != JSON_CONTENT_TYPE and not content_type.endswith("+json"):
         raise BadRequest.unsupported_media_type(content_type)
