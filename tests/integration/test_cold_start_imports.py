@@ -68,7 +68,8 @@ def test_a_cold_start_builds_no_api_model_and_a_request_builds_only_those_it_use
         BUILT_MODELS,
         then="from pydantic import BaseModel\n"
         "from datetime import UTC, datetime\n"
-        "from shortlinks.domain.links import Link, Target\n"
+        "from shortlinks.domain.links import Link\n"
+        "from shortlinks.domain.target import Target\n"
         "from shortlinks.schemas.links import LinkResponse\n"
         "now = datetime(2026, 11, 30, tzinfo=UTC)\n"
         "link = Link('sho.rt', 'abc', Target('https://example.org/'), now)\n"

@@ -22,8 +22,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shortlinks.domain.links import Target
 from shortlinks.domain.resolve import TargetSource
+from shortlinks.domain.target import Target
 
 MISS_POOL_SHARE = 10  # misses get a pool of max_entries // 10 (at least one entry)
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from shortlinks.domain.errors import StorageUnavailable
-from shortlinks.domain.links import Target
+from shortlinks.domain.target import Target
 
 VISITOR_ID_HEX = 16  # 64 bits: collisions among one link's visitors of a day are negligible
 RETRY_SECONDS = 60.0  # after a failed read, how long the redirect goes on without ids before asking again
