@@ -11,7 +11,6 @@ that request put; its log bytes and lines.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import importlib
 import io
@@ -104,7 +103,8 @@ def _first_start_of_the_day(module: Any, answers: dict[str, Any], counters: list
     stored = answers[VISITOR_SECRET_ANSWER]
     answers[VISITOR_SECRET_ANSWER] = {}  # no such item
     try:
-        if dataclasses.replace(daily_secret).for_moment(datetime.now(UTC)) is None:
+        fresh = type(daily_secret)(load=daily_secret.load, clock=daily_secret.clock)  # holding no day yet
+        if fresh.for_moment(datetime.now(UTC)) is None:
             raise SystemExit("the day's visitor secret was not created")
     finally:
         answers[VISITOR_SECRET_ANSWER] = stored

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shortlinks.domain.access import Role
 from shortlinks.domain.keys import create_key, hash_key, list_keys, looks_like_key
-from shortlinks.domain.links import utc_now
+from shortlinks.domain.target import utc_now
 from shortlinks.storage.api_keys import DynamoKeyRepository
 
 # A key of your choosing (tests use it to know the admin key in advance). Only the local server reads it.

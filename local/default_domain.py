@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from shortlinks.domain.domains import list_domains, register_domain
-from shortlinks.domain.links import utc_now
+from shortlinks.domain.target import utc_now
 from shortlinks.storage.domains import DynamoDomainRepository
 
 

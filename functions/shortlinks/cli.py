@@ -18,10 +18,11 @@ from datetime import UTC
 
 from shortlinks.config import Settings, SettingsError
 from shortlinks.domain.access import Role
-from shortlinks.domain.domains import ShortDomain, list_domains, register_domain, remove_domain
+from shortlinks.domain.domains import list_domains, register_domain, remove_domain
 from shortlinks.domain.errors import ShortlinksError
 from shortlinks.domain.keys import MAX_CREATE_RATE_LIMIT, MAX_KEY_NAME_LENGTH, ApiKey, create_key, list_keys, revoke_key
-from shortlinks.domain.links import REDIRECT_TYPES, utc_now
+from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.domain.target import REDIRECT_TYPES, utc_now
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.api_keys import DynamoKeyRepository
 from shortlinks.storage.domains import DynamoDomainRepository

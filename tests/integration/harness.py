@@ -23,7 +23,8 @@ from botocore.client import BaseClient
 from local.dynamodb import EmbeddedDynamoDB, dynamodb_client, ensure_table
 from local.template import function_specs, load_template, resolve_environment
 from shortlinks.domain.clicks import parse_click
-from shortlinks.domain.links import Link, LinkState, Target, utc_now
+from shortlinks.domain.links import Link
+from shortlinks.domain.target import LinkState, Target, utc_now
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests import iam
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shortlinks.cli import main
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.domains import DynamoDomainRepository
 from tests.integration.harness import REGION, TABLE_NAME, LinkStore
 

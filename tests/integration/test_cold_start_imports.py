@@ -3,8 +3,10 @@ test_redirect.py and test_redirect_hardening.py)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from tests.events import load_event
 from tests.integration.harness import cold_start_modules, cold_start_value
 
 STATISTICS_STACK = {"shortlinks.domain.stats", "shortlinks.schemas.stats", "shortlinks.storage.analytics"}
@@ -111,7 +113,7 @@ _SERVE_WITHOUT_STORE = """
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from shortlinks.domain.access import Role
-from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.short_domain import ShortDomain
 from shortlinks.domain.keys import ApiKey
 item = {{'pk': {{'S': 'LINK#sho.rt#AbC1234'}}, 'sk': {{'S': 'LINK'}}, 'domain': {{'S': 'sho.rt'}},
         'code': {{'S': 'AbC1234'}}, 'url': {{'S': 'https://example.org/'}}, 'redirect_type': {{'N': '302'}},
@@ -176,3 +178,51 @@ def test_a_link_s_read_and_creation_load_no_pynamodb_and_an_edit_does() -> None:
 
     # THEN pynamodb is loaded then, not before
     assert loaded is True
+
+
+# What the API needs of links, short domains and destination URLs, and a redirect never does: what it needs is in
+# domain/target.py, domain/short_domain.py and domain/forwarding.py (docs/benchmarks.md, issue 13).
+API_ONLY_RULES = {
+    "shortlinks.domain.links",  # Link, Utm, HistoryEntry, tags
+    "shortlinks.domain.domains",  # registering, changing, removing domains
+    "shortlinks.domain.access",  # principals and roles
+    "shortlinks.domain.urls",  # the destination rules and their patterns
+}
+# Every dataclass defined by one of our modules that a fresh interpreter holds, after ``then``.
+OUR_DATACLASSES = (
+    "sorted(f'{module.__name__}.{name}' for module in [m for n, m in list(sys.modules.items()) if n.startswith("
+    "'shortlinks.')] for name, cls in vars(module).items() if isinstance(cls, type) and "
+    "cls.__module__ == module.__name__ and '__dataclass_fields__' in vars(cls))"
+)
+# A redirect whose store does not answer (the harness's endpoint refuses): the link read, then the refusal page.
+SERVE_ONE_REDIRECT = (
+    "import io, contextlib\n"
+    "class Context:\n"
+    "    def get_remaining_time_in_millis(self): return 3000\n"
+    f"event = json.loads({json.dumps(json.dumps(load_event('redirect')))})\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    status = handler.lambda_handler(event, Context())['statusCode']\n"
+    "assert status == 503, status\n"
+)
+
+
+def test_the_redirect_loads_none_of_the_api_s_link_domain_and_url_rules_even_when_it_serves() -> None:
+    # GIVEN a fresh redirect function that then served a request (its store unavailable: the read and the refusal)
+    modules = cold_start_modules("RedirectFunction", then=SERVE_ONE_REDIRECT)
+
+    # THEN it loaded the target, short-domain and forwarding modules, and none of the API's rules
+    assert {"shortlinks.domain.target", "shortlinks.domain.short_domain", "shortlinks.domain.forwarding"} <= modules
+    assert modules & API_ONLY_RULES == set()
+
+
+def test_the_redirect_s_cold_start_builds_only_the_dataclasses_it_reads() -> None:
+    # GIVEN a fresh redirect function (each dataclass costs a cold start 0.3-1.5 ms of generated code)
+    built = cold_start_value("RedirectFunction", OUR_DATACLASSES)
+
+    # THEN it built its settings, the target it reads and the short domain it answers on; its holders (the daily
+    # secret, the hot-link cache) are plain classes
+    assert built == [
+        "shortlinks.config.Settings",
+        "shortlinks.domain.short_domain.ShortDomain",
+        "shortlinks.domain.target.Target",
+    ]

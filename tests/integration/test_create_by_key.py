@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.repository import DynamoRateLimiter
 from tests.events import load_event
 from tests.integration.harness import (

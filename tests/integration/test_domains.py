@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shortlinks.domain.domains import ShortDomain, register_domain
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.domains import register_domain
+from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.domains import TOMBSTONE_ATTRIBUTES, DynamoDomainRepository, load_domains
 from tests.domain_settings import DOMAIN_DEFAULTS
 from tests.events import load_event

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.target import LinkState
 from tests.events import load_event
 from tests.integration.harness import (
     ADMIN,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shortlinks.domain.domains import register_domain
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.domains import DynamoDomainRepository
 from tests.events import load_event
 from tests.integration.harness import REGION, TABLE_NAME, HttpResponse, LambdaFunction, LinkStore

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from shortlinks.domain.errors import EditConflict
-from shortlinks.domain.links import HistoryEntry, Link, LinkState
+from shortlinks.domain.links import HistoryEntry, Link
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.repository import DynamoRateLimiter
 from tests.events import KEEP, load_event
 from tests.integration.harness import (

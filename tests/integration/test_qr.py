@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from local.template import SWAGGER_UI_DIR, function_specs
-from shortlinks.domain.links import LinkState, utc_now
-from shortlinks.domain.urls import QR_MARKER
+from shortlinks.domain.forwarding import QR_MARKER
+from shortlinks.domain.target import LinkState, utc_now
 from shortlinks.web.qr_images import QrImage
 from tests.events import load_event
 from tests.integration.harness import (

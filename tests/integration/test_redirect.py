@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from shortlinks.domain import click_format
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.repository import DynamoLinkRepository
 from tests.events import load_event
 from tests.fake_clock import FakeClock

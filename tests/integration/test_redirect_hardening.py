@@ -9,8 +9,8 @@ from types import ModuleType
 
 import pytest
 
-from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import LinkDisabled, LinkNotFound, StorageUnavailable
+from shortlinks.domain.short_domain import ShortDomain
 from tests.events import load_event
 from tests.integration.harness import HttpResponse, LambdaFunction, LinkStore, cold_start_modules
 

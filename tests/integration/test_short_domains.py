@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shortlinks.domain.domains import register_domain
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.domains import DynamoDomainRepository
 from tests.events import load_event
 from tests.integration.harness import (

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.short_domain import ShortDomain
 
 if TYPE_CHECKING:
     from shortlinks.domain.domains import DomainRepository

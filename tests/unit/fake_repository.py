@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
-from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target, Utm, utc_now
+from shortlinks.domain.links import HistoryEntry, Link, Utm
 from shortlinks.domain.repository import LinkPage, LinkQuery
+from shortlinks.domain.target import LinkStatus, Target, utc_now
 
 if TYPE_CHECKING:
     from shortlinks.domain.repository import LinkRepository, RateLimiter

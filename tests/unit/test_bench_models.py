@@ -127,8 +127,7 @@ def test_the_access_log_is_priced_at_its_log_groups_class_and_the_functions_line
     line = cost.lambda_design(_redirect(log_bytes=237))
 
     assert line.parts["logs_ingestion"] == pytest.approx(
-        (237 * cost.price("logs_ingestion") + cost.access_log_bytes() * cost.price("logs_ingestion_ia"))
-        * per_gigabyte
+        (237 * cost.price("logs_ingestion") + cost.access_log_bytes() * cost.price("logs_ingestion_ia")) * per_gigabyte
     )
     assert cost.price("logs_ingestion_ia") == cost.price("logs_ingestion") / 2
 

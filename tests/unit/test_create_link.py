@@ -21,8 +21,9 @@ from shortlinks.domain.errors import (
     UnsupportedScheme,
     UrlIsShortLink,
 )
-from shortlinks.domain.links import Link, LinkState, Target
+from shortlinks.domain.links import Link
 from shortlinks.domain.service import MAX_EXPIRY, MAX_GENERATION_ATTEMPTS, NewLink, create_link
+from shortlinks.domain.target import LinkState, Target
 from tests.unit.fake_repository import FakeRateLimiter, FakeRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -8,15 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shortlinks.domain.domains import (
-    UNCHANGED,
-    DomainChanges,
-    ShortDomain,
-    check_host,
-    register_domain,
-    update_domain,
-)
+from shortlinks.domain.domains import UNCHANGED, DomainChanges, register_domain, update_domain
 from shortlinks.domain.errors import InvalidDomain, InvalidUrl, UnknownDomain, UrlIsShortLink
+from shortlinks.domain.short_domain import ShortDomain, check_host
 from tests.unit.fake_domain_repository import FakeDomainRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -8,14 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shortlinks.domain.access import Principal, Role
-from shortlinks.domain.domains import (
-    DomainRegistry,
-    ShortDomain,
-    get_domain,
-    list_domains,
-    register_domain,
-    remove_domain,
-)
+from shortlinks.domain.domains import get_domain, list_domains, register_domain, remove_domain
 from shortlinks.domain.errors import (
     DomainInUse,
     DomainNotAllowed,
@@ -24,6 +17,7 @@ from shortlinks.domain.errors import (
     UnknownDomain,
     UrlIsShortLink,
 )
+from shortlinks.domain.short_domain import DomainRegistry, ShortDomain
 from tests.unit.fake_domain_repository import FakeDomainRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

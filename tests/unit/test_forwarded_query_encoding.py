@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from shortlinks.domain.urls import merge_query
+from shortlinks.domain.forwarding import merge_query
 
 DESTINATION = "https://e.org/p?a=1#top"
 # RFC 3986: query = *( pchar / "/" / "?" ), pchar = unreserved / pct-encoded / sub-delims / ":" / "@"

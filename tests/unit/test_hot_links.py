@@ -8,8 +8,8 @@ import pytest
 
 from shortlinks.domain.errors import LinkDisabled, LinkExpired, LinkNotFound
 from shortlinks.domain.hot_links import ABSENT, CachedTargets, TargetCache
-from shortlinks.domain.links import LinkState, Target
 from shortlinks.domain.resolve import resolve_target
+from shortlinks.domain.target import LinkState, Target
 from tests.fake_clock import FakeClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

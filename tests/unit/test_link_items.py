@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shortlinks.domain.links import Link, LinkState, Target, Utm
+from shortlinks.domain.links import Link, Utm
+from shortlinks.domain.target import LinkState, Target
 from shortlinks.storage.link_items import item_of, link_of
 from shortlinks.storage.models import LinkItem, bind
 

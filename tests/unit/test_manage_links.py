@@ -24,7 +24,7 @@ from shortlinks.domain.errors import (
     UrlIsShortLink,
     VersionMismatch,
 )
-from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target
+from shortlinks.domain.links import HistoryEntry, Link
 from shortlinks.domain.service import (
     LinkChanges,
     NewLink,
@@ -37,6 +37,7 @@ from shortlinks.domain.service import (
     resolve_target,
     update_link,
 )
+from shortlinks.domain.target import LinkState, LinkStatus, Target
 from tests.unit.fake_repository import FakeRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shortlinks.domain.links import Link, LinkState, Target
+from shortlinks.domain.links import Link
+from shortlinks.domain.target import LinkState, Target
 from shortlinks.schemas.links import PublicLinkResponse
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

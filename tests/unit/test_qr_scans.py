@@ -7,9 +7,9 @@ import pytest
 
 from shortlinks.domain.clicks import add_to_rollup, classify
 from shortlinks.domain.errors import QrTooLarge
+from shortlinks.domain.forwarding import QR_MARKER, merge_query, without_qr_marker
 from shortlinks.domain.qr import MAX_IMAGE_SIDE, image_side, scan_url
 from shortlinks.domain.rollups import BucketKey, Granularity, Rollup, Scope
-from shortlinks.domain.urls import QR_MARKER, merge_query, without_qr_marker
 from tests.unit.test_clicks import DAY, line, parsed
 
 

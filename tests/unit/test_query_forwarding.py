@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shortlinks.domain.urls import merge_query
+from shortlinks.domain.forwarding import merge_query
 
 
 @pytest.mark.parametrize("destination", ["https://e.org/p", "https://e.org/p?a=1", "https://e.org/p?a=1#frag"])

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shortlinks.domain.errors import LinkExpired, LinkNotFound
-from shortlinks.domain.links import Link, LinkState, LinkStatus, Target
+from shortlinks.domain.links import Link
 from shortlinks.domain.service import resolve_link, resolve_target
+from shortlinks.domain.target import LinkState, LinkStatus, Target
 from tests.unit.fake_repository import FakeRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

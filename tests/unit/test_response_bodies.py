@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from shortlinks.domain.access import Role
 from shortlinks.domain.keys import ApiKey
-from shortlinks.domain.links import Link, LinkState, Target, Utm
+from shortlinks.domain.links import Link, Utm
+from shortlinks.domain.target import LinkState, Target
 from shortlinks.schemas.keys import KeyListResponse, KeyResponse
 from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
 from shortlinks.web.bodies import json_text, key_body, link_body, public_link_body

@@ -13,7 +13,7 @@ import pytest
 
 from shortlinks.domain.access import Principal, Role
 from shortlinks.domain.errors import Forbidden, InvalidRange, LinkNotFound
-from shortlinks.domain.links import Link, Target
+from shortlinks.domain.links import Link
 from shortlinks.domain.rollups import BucketCounts, Granularity, Scope
 from shortlinks.domain.stats import (
     EVERY_OWNER,
@@ -28,6 +28,7 @@ from shortlinks.domain.stats import (
     top_links,
     top_values,
 )
+from shortlinks.domain.target import Target
 from shortlinks.schemas.stats import LinkStatsResponse, OverviewResponse
 from shortlinks.web.http import status_for, wants_csv
 from tests.unit.fake_repository import FakeRepository

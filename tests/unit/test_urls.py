@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shortlinks.domain.errors import InvalidUrl, UnsupportedScheme, UrlHasCredentials, UrlIsShortLink, UrlTooLong
-from shortlinks.domain.urls import MAX_URL_LENGTH, host_of, normalise_destination
+from shortlinks.domain.forwarding import host_of
+from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination
 
 OWN_HOSTS = frozenset({"sho.rt"})
 

@@ -8,8 +8,9 @@ import pytest
 
 from shortlinks.domain.access import Principal, Role
 from shortlinks.domain.errors import InvalidUtm, TaggedUrlTooLong, UrlIsShortLink
-from shortlinks.domain.links import HistoryEntry, Link, Target, Utm
+from shortlinks.domain.links import HistoryEntry, Link, Utm
 from shortlinks.domain.service import LinkChanges, NewLink, create_link, update_link
+from shortlinks.domain.target import Target
 from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination
 from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH, check_utm, tag_url, tagged_destination
 from tests.unit.fake_repository import FakeRepository

@@ -20,10 +20,9 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from shortlinks.domain.links import Target
 from shortlinks.domain.resolve import TargetSource
+from shortlinks.domain.target import Target
 
 MISS_POOL_SHARE = 10  # misses get a pool of max_entries // 10 (at least one entry)
 
@@ -42,13 +41,12 @@ class _Absent:
 ABSENT = _Absent()
 
 
-@dataclass
 class _Pool[V]:
     """Entries that expire ``ttl`` seconds after they were stored, at most ``size`` of them, LRU first out."""
 
-    ttl: float
-    size: int
-    entries: OrderedDict[Key, tuple[float, V]] = field(default_factory=OrderedDict)
+    def __init__(self, ttl: float, size: int) -> None:
+        self.ttl, self.size = ttl, size
+        self.entries: OrderedDict[Key, tuple[float, V]] = OrderedDict()
 
     def get(self, key: Key, now: float) -> V | None:
         held = self.entries.get(key)

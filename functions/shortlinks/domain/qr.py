@@ -8,7 +8,7 @@ anything, so the destination never sees it (domain/urls.py ``without_qr_marker``
 from __future__ import annotations
 
 from shortlinks.domain.errors import QrTooLarge
-from shortlinks.domain.urls import QR_MARKER
+from shortlinks.domain.forwarding import QR_MARKER
 
 # The widest image served, in pixels (or SVG user units): a 40-pixel module fits a short URL's code (25 to 41
 # modules) with its quiet zone; anything larger is a print job for the SVG, which scales without loss.

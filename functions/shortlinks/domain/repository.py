@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shortlinks.domain.links import HistoryEntry, Link, LinkStatus, Target, Utm
+from shortlinks.domain.links import HistoryEntry, Link, Utm
+from shortlinks.domain.target import LinkStatus, Target
 
 
 @dataclass(frozen=True, slots=True)

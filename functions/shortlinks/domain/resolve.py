@@ -6,11 +6,14 @@ Kept apart from domain/service.py so the redirect function's import graph stays 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shortlinks.domain.codes import looks_like_code
 from shortlinks.domain.errors import LinkNotFound
-from shortlinks.domain.links import Link, Target
+from shortlinks.domain.target import Target
+
+if TYPE_CHECKING:  # the redirect resolves targets only: its cold start builds no Link class (domain/links.py)
+    from shortlinks.domain.links import Link
 
 
 class TargetSource(Protocol):

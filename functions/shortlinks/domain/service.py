@@ -20,19 +20,10 @@ from shortlinks.domain.errors import (
     LinkNotFound,
     VersionMismatch,
 )
-from shortlinks.domain.links import (
-    DEFAULT_REDIRECT_TYPE,
-    REDIRECT_TYPES,
-    HistoryEntry,
-    Link,
-    LinkState,
-    LinkStatus,
-    Target,
-    Utm,
-    check_tags,
-)
+from shortlinks.domain.links import HistoryEntry, Link, Utm, check_tags
 from shortlinks.domain.repository import LinkPage, LinkQuery, LinkRepository
 from shortlinks.domain.resolve import resolve_link, resolve_target
+from shortlinks.domain.target import DEFAULT_REDIRECT_TYPE, REDIRECT_TYPES, LinkState, LinkStatus, Target
 from shortlinks.domain.urls import normalise_destination
 from shortlinks.domain.utm import check_utm, tagged_destination
 

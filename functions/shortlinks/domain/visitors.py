@@ -13,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
 from shortlinks.domain.errors import StorageUnavailable
-from shortlinks.domain.links import Target
+from shortlinks.domain.target import Target
 
 VISITOR_ID_HEX = 16  # 64 bits: collisions among one link's visitors of a day are negligible
 RETRY_SECONDS = 60.0  # after a failed read, how long the redirect goes on without ids before asking again
@@ -30,16 +29,17 @@ def visitor_id(secret: bytes, source_ip: str, user_agent: str, domain: str) -> s
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:VISITOR_ID_HEX]
 
 
-@dataclass
 class DailySecret:
     """The day's secret as one container holds it: loaded when the day changes, at most once (or once a minute
-    while the store fails, answering ``None`` meanwhile: a click without a visitor id is still a click)."""
+    while the store fails, answering ``None`` meanwhile: a click without a visitor id is still a click).
 
-    load: Callable[[date], bytes]
-    clock: Callable[[], float]
-    _day: date | None = field(default=None, init=False)
-    _secret: bytes | None = field(default=None, init=False)
-    _failed_at: float | None = field(default=None, init=False)
+    A plain class, as are the redirect's other holders: a dataclass costs its cold start a generated class."""
+
+    def __init__(self, load: Callable[[date], bytes], clock: Callable[[], float]) -> None:
+        self.load, self.clock = load, clock
+        self._day: date | None = None
+        self._secret: bytes | None = None
+        self._failed_at: float | None = None
 
     def forget(self) -> None:
         """Hold nothing, as a new container does."""
@@ -81,14 +81,12 @@ class TargetAndSecretReader(Protocol):
         """The link's target and ``day``'s visitor secret (either ``None`` when absent), in one read."""
 
 
-@dataclass
 class TargetsWithSecret:
     """A ``TargetSource`` whose read brings the day's visitor secret along while the container lacks it: one
     ``BatchGetItem`` instead of a ``GetItem`` and a read of the secret of its own (at cold start, and once a day)."""
 
-    reader: TargetAndSecretReader
-    secret: DailySecret
-    now: Callable[[], datetime]
+    def __init__(self, reader: TargetAndSecretReader, secret: DailySecret, now: Callable[[], datetime]) -> None:
+        self.reader, self.secret, self.now = reader, secret, now
 
     def get_target(self, domain: str, code: str) -> Target | None:
         day = self.secret.wanted(self.now())

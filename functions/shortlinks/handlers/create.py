@@ -11,10 +11,10 @@ from pydantic import ValidationError
 
 from shortlinks.config import Settings
 from shortlinks.domain.access import Principal
-from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import ShortlinksError, StorageUnavailable, Unauthenticated
-from shortlinks.domain.links import utc_now
 from shortlinks.domain.service import create_link
+from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.links import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest
 from shortlinks.storage import budget as store_budget

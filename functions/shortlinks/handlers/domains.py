@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
 from shortlinks.domain.domains import get_domain, list_domains, register_domain, remove_domain, update_domain
-from shortlinks.domain.links import utc_now
+from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.domains import DomainListResponse, DomainResponse, PatchDomainRequest, PutDomainRequest
 from shortlinks.storage.budget import within_budget

@@ -14,7 +14,6 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings, SettingsError, bare_host
 from shortlinks.domain.access import Principal
-from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import (
     InvalidDomain,
     LinkGone,
@@ -23,8 +22,9 @@ from shortlinks.domain.errors import (
     RateLimited,
     UnknownDomain,
 )
-from shortlinks.domain.links import utc_now
 from shortlinks.domain.resolve import resolve_link, resolve_target
+from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.domain.target import utc_now
 from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination, with_web_scheme
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.storage import budget as store_budget

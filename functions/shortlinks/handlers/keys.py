@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
 from shortlinks.domain.keys import create_key, list_keys, revoke_key
-from shortlinks.domain.links import utc_now
+from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.storage.api_keys import DynamoKeyRepository
 from shortlinks.storage.budget import within_budget

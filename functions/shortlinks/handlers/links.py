@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from shortlinks.config import Settings
-from shortlinks.domain.domains import check_host
-from shortlinks.domain.links import LinkStatus, utc_now
 from shortlinks.domain.service import delete_link, link_history, list_links, managed_link, update_link
+from shortlinks.domain.short_domain import check_host
+from shortlinks.domain.target import LinkStatus, utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository

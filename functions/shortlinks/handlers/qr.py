@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from shortlinks.config import Settings
 from shortlinks.domain.errors import LinkGone, LinkNotFound
-from shortlinks.domain.links import utc_now
 from shortlinks.domain.qr import scan_url
 from shortlinks.domain.resolve import resolve_target
+from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
 from shortlinks.schemas.qr import QrQuery
 from shortlinks.storage.budget import within_budget

@@ -18,12 +18,12 @@ from typing import Any
 from shortlinks.click_log import write_click
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain import click_format as wire
-from shortlinks.domain.domains import ShortDomain
 from shortlinks.domain.errors import LinkNotFound, ShortlinksError
+from shortlinks.domain.forwarding import host_of, merge_query, without_qr_marker
 from shortlinks.domain.hot_links import CachedTargets, TargetCache
-from shortlinks.domain.links import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.resolve import resolve_target
-from shortlinks.domain.urls import host_of, merge_query, without_qr_marker
+from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.domain.target import PERMANENT_REDIRECT_TYPES, Target, utc_now
 from shortlinks.domain.visitors import DailySecret, TargetsWithSecret, visitor_id
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.targets import DynamoTargetReader

@@ -7,7 +7,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shortlinks.domain.domains import UNCHANGED, DomainChanges, ShortDomain
+from shortlinks.domain.domains import UNCHANGED, DomainChanges
+from shortlinks.domain.short_domain import ShortDomain
 
 _Url = Annotated[str, StringConstraints(max_length=4096)]  # the domain applies the URL rules, and their limit
 _KeyId = Annotated[str, StringConstraints(max_length=100)]

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, LinkStatus, Utm
+from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, Utm
+from shortlinks.domain.target import LinkStatus
 from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH
 from shortlinks.web.bodies import link_body, public_link_body
 

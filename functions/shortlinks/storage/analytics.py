@@ -30,7 +30,6 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
 from shortlinks.domain.errors import StorageUnavailable
-from shortlinks.domain.links import utc_now
 from shortlinks.domain.rollups import (
     BREAKDOWNS,
     BucketCounts,
@@ -41,6 +40,7 @@ from shortlinks.domain.rollups import (
     Scope,
     ScopeKind,
 )
+from shortlinks.domain.target import utc_now
 from shortlinks.storage import budget
 from shortlinks.storage.failures import (
     RETRY_AFTER_THROTTLED_SECONDS,

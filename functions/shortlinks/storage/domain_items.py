@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shortlinks.domain.domains import ShortDomain
+from shortlinks.domain.short_domain import ShortDomain
 from shortlinks.storage.keys import DOMAIN_SK_PREFIX, DOMAINS_PK, domain_sk
 from shortlinks.storage.raw import Item, RawTable, string_key, text
 

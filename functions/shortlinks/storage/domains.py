@@ -12,8 +12,8 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.constants import NONE
 from pynamodb.models import Model
 
-from shortlinks.domain.domains import ShortDomain
-from shortlinks.domain.links import LinkState
+from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.domain.target import LinkState
 from shortlinks.storage.domain_items import read_domain, read_domains
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, failure_code, unavailable
 from shortlinks.storage.keys import DOMAINS_PK, LINK_SK, domain_gsi3pk, domain_sk

@@ -14,7 +14,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shortlinks.domain.links import UTM_FIELDS, Link, LinkState, Target, Utm
+from shortlinks.domain.links import UTM_FIELDS, Link, Utm
+from shortlinks.domain.target import LinkState, Target
 from shortlinks.storage.keys import (
     LINK_SK,
     domain_gsi3pk,

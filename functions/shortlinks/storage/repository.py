@@ -11,8 +11,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain.errors import CodeTaken, EditConflict, InvalidCursor, RateLimited
-from shortlinks.domain.links import HistoryEntry, Link, LinkState, LinkStatus, Target, Utm
+from shortlinks.domain.links import HistoryEntry, Link, Utm
 from shortlinks.domain.repository import LinkPage, LinkQuery
+from shortlinks.domain.target import LinkState, LinkStatus, Target
 from shortlinks.storage.batch import batch_get
 from shortlinks.storage.failures import CONDITION_FAILED, STORE_FAILURES, cancellation_codes, failure_code, unavailable
 from shortlinks.storage.keys import (

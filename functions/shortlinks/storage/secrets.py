@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shortlinks.domain.errors import StorageUnavailable
-from shortlinks.domain.links import utc_now
+from shortlinks.domain.target import utc_now
 from shortlinks.storage.keys import VISITOR_SECRET_PK, visitor_secret_sk
 from shortlinks.storage.raw import Item, RawTable, dynamodb_client, string_key, text
 

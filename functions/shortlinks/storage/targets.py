@@ -12,7 +12,7 @@ import base64
 from datetime import date, datetime
 from typing import Any
 
-from shortlinks.domain.links import LinkState, Target
+from shortlinks.domain.target import LinkState, Target
 from shortlinks.storage.batch import batch_get
 from shortlinks.storage.keys import LINK_SK, VISITOR_SECRET_PK, link_pk
 from shortlinks.storage.raw import RawTable, dynamodb_client, string_key, text

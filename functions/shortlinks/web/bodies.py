@@ -12,7 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shortlinks.domain.links import UTM_FIELDS, LinkStatus
+from shortlinks.domain.links import UTM_FIELDS
+from shortlinks.domain.target import LinkStatus
 
 if TYPE_CHECKING:
     from shortlinks.domain.keys import ApiKey

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from shortlinks.config import Settings, bare_host
-from shortlinks.domain.domains import DomainRegistry, ShortDomain, check_host
 from shortlinks.domain.errors import UnknownDomain
+from shortlinks.domain.short_domain import DomainRegistry, ShortDomain, check_host
 
 
 class ShortDomains:
