@@ -191,6 +191,24 @@ def decode_agent(text: str) -> str:
     return "".join(parts)
 
 
+def agent_tokens() -> list[tuple[str, str]]:
+    """Each token of ``AGENT_PHRASES`` with its phrase, in the table's order (``shortlinks clicks tokens``)."""
+    return [(ESCAPE + index, phrase) for phrase, index in zip(AGENT_PHRASES, AGENT_INDEX, strict=False)]
+
+
+def format_3_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A format 4 record (parsed JSON) as the same record in format 3: its agent decoded, its marker 3; any other
+    record as it is (``shortlinks clicks decode``)."""
+    if record.get(MARKER) != FORMAT or type(record.get(MARKER)) is not int:
+        return dict(record)
+    as_format_3 = dict(record)
+    as_format_3[MARKER] = FORMAT_3
+    agent = record.get(USER_AGENT)
+    if isinstance(agent, str):
+        as_format_3[USER_AGENT] = decode_agent(agent)
+    return as_format_3
+
+
 def line(fields: Mapping[str, Any]) -> str:
     """One request's click record in format 4, as the line the redirect writes (with its newline): ``fields`` by
     their short keys above, those whose value is ``None`` left out, the method too when it is ``GET``, and the user
