@@ -73,26 +73,27 @@ def per_record_us(work: Callable[[], object], records: int) -> float:
 def main() -> int:
     print("| agent | weight | format 3 B | format 4 B | saved |")
     print("|---|---:|---:|---:|---:|")
-    weighted_before = weighted_after = 0
+    weighted_before = weighted_after = 0.0
     for name, (agent, weight) in zip(BROWSER_NAMES, analytics.HUMAN_AGENTS, strict=True):
         before, after = sizes(fields(agent))
         weighted_before += before * weight
         weighted_after += after * weight
         print(f"| {name} | {weight} | {before} | {after} | {before - after} |")
-    for agent, weight in (*analytics.BOT_AGENTS, *analytics.PREVIEW_AGENTS):
-        if agent:
-            before, after = sizes(fields(agent))
-            print(f"| {agent[:50]} | {weight} | {before} | {after} | {before - after} |")
+    others: tuple[tuple[str | None, int], ...] = (*analytics.BOT_AGENTS, *analytics.PREVIEW_AGENTS)
+    for other, weight in others:
+        if other:
+            three, four = sizes(fields(other))
+            print(f"| {other[:50]} | {weight} | {three} | {four} | {three - four} |")
     total = sum(weight for _, weight in analytics.HUMAN_AGENTS)
-    before, after = weighted_before / total, weighted_after / total
-    print(f"| **browsers, weighted** | {total} | {before:.1f} | {after:.1f} | {before - after:.1f} |")
+    mean_3, mean_4 = weighted_before / total, weighted_after / total
+    print(f"| **browsers, weighted** | {total} | {mean_3:.1f} | {mean_4:.1f} | {mean_3 - mean_4:.1f} |")
 
     day = analytics.day_of_records()
     lines = [(format_3(record.fields()), record.line() + "\n") for record in day]
-    before = sum(len(three.encode()) for three, _ in lines) / len(lines)
-    after = sum(len(four.encode()) for _, four in lines) / len(lines)
-    print(f"| **the day's {len(day):,} records** (humans, bots, previews, misses) | - | {before:.1f} | {after:.1f} | "
-          f"{before - after:.1f} |")  # fmt: skip
+    mean_3 = sum(len(three.encode()) for three, _ in lines) / len(lines)
+    mean_4 = sum(len(four.encode()) for _, four in lines) / len(lines)
+    print(f"| **the day's {len(day):,} records** (humans, bots, previews, misses) | - | {mean_3:.1f} | {mean_4:.1f} | "
+          f"{mean_3 - mean_4:.1f} |")  # fmt: skip
 
     agents = [agent for agent, _ in analytics.HUMAN_AGENTS] + [a for a, _ in analytics.BOT_AGENTS if a]
     records = [fields(agent) for agent in agents]
