@@ -2,9 +2,9 @@
 
 Every redirect writes one, so its bytes are a cost per redirect (CloudWatch Logs ingestion and storage): the keys
 are short, a field without a value is left out, and the line carries no EMF metric (metric filters on these records
-count redirects, misses, 410s and 503s; template.yaml). Format 3 (``line``), e.g.::
+count redirects, misses, 410s and 503s; template.yaml). Format 4 (``line``), e.g. a desktop Chrome's::
 
-    {"click":3,"c":"AbC1234","d":"sho.rt","s":302,"ref":"news.example.com","ua":"Mozilla/5.0 ...","cc":"GB",
+    {"click":4,"c":"AbC1234","d":"sho.rt","s":302,"ref":"news.example.com","ua":"~0131~1","cc":"GB",
      "v":"8f3f3e5882ef4c13"}
 
 It leaves out what every log event already says or what nothing reads:
@@ -17,16 +17,17 @@ It leaves out what every log event already says or what nothing reads:
   records'), and no query joins on it. A request is still found by its id in the API's access log, and its click
   record by its time, domain and code (docs/operations.md, "Click records").
 
-Format 2 (``{"click":2,"t":<epoch seconds>,"id":<request id>,"m":"GET",...}``, the same short keys) and format 1
-(``"record":"click"`` and the long names in ``FORMAT_1_NAMES``) are what the redirect wrote before; the aggregator
-reads all three, so records written during a deployment are counted either way.
+Its user agent's boilerplate is written as short tokens (``encode_agent``): most of a browser's User-Agent is the
+same few phrases on every line ("Mozilla/5.0 (", ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/", ".0.0.0
+Safari/537.36", ...), about half a format 3 record's bytes. Each phrase of ``AGENT_PHRASES`` is written as ``~``
+and one index character (``AGENT_INDEX``: the phrase's position), a ``~`` of the agent itself as ``~~``;
+``decode_agent`` reads it back left to right, so any string comes back exactly. Bot names are never phrases, so
+``filter ua like /Googlebot/`` still finds them.
 
-Format 4 (``line``, what the redirect writes now) is format 3 with the user agent's boilerplate as short tokens
-(``encode_agent``): most of a browser's User-Agent is the same few phrases on every line ("Mozilla/5.0 (",
-") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/", ".0.0.0 Safari/537.36", ...), about half a format 3 record's
-bytes. Each phrase of ``AGENT_PHRASES`` is written as ``~`` and one index character (``AGENT_INDEX``: the
-phrase's position), a ``~`` of the agent itself as ``~~``; ``decode_agent`` reads it back left to right, so any
-string comes back exactly. Bot names are never phrases, so ``filter ua like /Googlebot/`` still finds them.
+Format 3 (``"click":3``, the user agent as it came), format 2 (``{"click":2,"t":<epoch seconds>,"id":<request id>,
+"m":"GET",...}``, the same short keys) and format 1 (``"record":"click"`` and the long names in ``FORMAT_1_NAMES``)
+are what the redirect wrote before; the aggregator reads all four, so records written during a deployment are
+counted either way.
 """
 
 from __future__ import annotations
