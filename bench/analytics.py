@@ -156,12 +156,11 @@ class Record:
     country: str | None
     visitor: str
 
-    def line(self) -> str:
-        """The record's log line, byte for byte what the redirect writes (domain/click_format.py ``line``, format 3:
-        no time, the log event's timestamp is its time), without its newline."""
+    def fields(self) -> dict[str, Any]:
+        """The fields the redirect hands to domain/click_format.py ``line``, by their short keys."""
         from shortlinks.domain import click_format as wire
 
-        fields = {
+        return {
             wire.METHOD: self.method,
             wire.CODE: self.code,
             wire.DOMAIN: self.domain,
@@ -171,7 +170,13 @@ class Record:
             wire.COUNTRY: self.country,
             wire.VISITOR: self.visitor,
         }
-        return wire.line(fields).rstrip("\n")
+
+    def line(self) -> str:
+        """The record's log line, byte for byte what the redirect writes (domain/click_format.py ``line``, format 4:
+        no time, the log event's timestamp is its time; the agent's boilerplate as tokens), without its newline."""
+        from shortlinks.domain import click_format as wire
+
+        return wire.line(self.fields()).rstrip("\n")
 
 
 @dataclass

@@ -22,9 +22,10 @@ from typing import Any, TextIO
 
 log = logging.getLogger("local")
 
-# How a click record's line begins (domain/click_format.py writes the marker first), in format 3, 2 and 1. Each
-# queued line keeps the moment it was written, the log event's timestamp a format 3 record's time comes from.
-CLICK_PREFIXES = ('{"click":3,', '{"click":2,', '{"record":"click"')
+# How a click record's line begins (domain/click_format.py writes the marker first), in format 4, 3, 2 and 1. Each
+# queued line keeps the moment it was written, the log event's timestamp a format 4 or 3 record's time comes from.
+# The line is queued as written (format 4's user agent encoded), as CloudWatch Logs delivers it.
+CLICK_PREFIXES = ('{"click":4,', '{"click":3,', '{"click":2,', '{"record":"click"')
 FLUSH_SECONDS = 1.0
 MAX_BATCH = 10_000  # CloudWatch Logs delivers at most 10,000 log events per subscription event
 LOG_GROUP = "/aws/lambda/RedirectFunction"

@@ -22,7 +22,7 @@ from shortlinks_cli.fields import UTM_FIELDS
 if TYPE_CHECKING:
     import httpx
 
-OPERATOR_TOPICS = ("keys", "domains")
+OPERATOR_TOPICS = ("keys", "domains", "clicks")
 REDIRECT_TYPES = (301, 302, 307, 308)
 PUBLIC_COMMANDS = frozenset({"expand", "qr"})  # work without a key (expand shows more to the link's owner)
 EPILOG = """\
@@ -32,7 +32,8 @@ configuration: SHORTLINKS_URL and SHORTLINKS_API_KEY, or a profile in $XDG_CONFI
 
 operator commands (AWS credentials and TABLE_NAME, straight against the table; see shortlinks keys --help):
   keys      API keys: create, list, revoke
-  domains   short domains: add, list, remove"""
+  domains   short domains: add, list, remove
+  clicks    click records: decode (format 4's user agents as received), tokens (no table)"""
 
 
 def main(

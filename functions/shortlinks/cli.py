@@ -1,6 +1,7 @@
 """``shortlinks``: the operator's command. ``shortlinks keys create|list|revoke`` manages API keys and ``shortlinks
 domains add|list|remove`` short domains, in the table directly, through the domain service and the storage adapter
-(no API key needed: AWS credentials are the authority here).
+(no API key needed: AWS credentials are the authority here). ``shortlinks clicks decode|tokens`` reads the
+redirect's click records (no table, no credentials): format 4's user agents as received, and the table of tokens.
 
 Configured like the functions: ``TABLE_NAME`` (required), ``AWS_REGION`` or ``AWS_DEFAULT_REGION``, and
 ``DYNAMODB_ENDPOINT`` for a local DynamoDB. With ``DYNAMODB_ENDPOINT`` set and no ``AWS_ACCESS_KEY_ID`` or
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 
 from shortlinks.config import Settings, SettingsError
+from shortlinks.domain import click_format
 from shortlinks.domain.access import Role
 from shortlinks.domain.domains import list_domains, register_domain, remove_domain
 from shortlinks.domain.errors import ShortlinksError
@@ -34,6 +36,8 @@ _DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "lo
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (0 done, 1 refused or failed, 2 usage or configuration)."""
     arguments = _parser().parse_args(argv)
+    if arguments.topic == "clicks":  # log lines in, log lines out: no table
+        return _clicks(arguments.command)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
@@ -184,6 +188,39 @@ def _record(key: ApiKey) -> Mapping[str, object]:
     }
 
 
+def _clicks(command: str) -> int:
+    """``decode``: each line of stdin to stdout, a format 4 click record in it rewritten as the same record in format
+    3 (its agent as received); ``tokens``: the agent phrases and the token each is written as."""
+    if command == "tokens":
+        for token, phrase in click_format.agent_tokens():
+            print(f"{token}\t{json.dumps(phrase)}")
+        return 0
+    for text in sys.stdin:
+        sys.stdout.write(decode_click_line(text))
+    return 0
+
+
+def decode_click_line(text: str) -> str:
+    """``text`` (a log line, as ``aws logs tail`` or a Logs Insights export prints it: the record possibly after a
+    time and a stream name) with the format 4 click record it ends with written as format 3 would have written it;
+    any other line as it is."""
+    start = text.find(_FORMAT_4_START)
+    if start < 0:
+        return text
+    body = text[start:].rstrip()
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return text
+    if not isinstance(record, dict):
+        return text
+    as_format_3 = click_format.format_3_record(record)
+    return text[:start] + json.dumps(as_format_3, separators=(",", ":")) + text[start + len(body) :]
+
+
+_FORMAT_4_START = f'{{"{click_format.MARKER}":{click_format.FORMAT},'
+
+
 def _rate_limit(raw: str) -> int:
     try:
         value = int(raw)
@@ -217,6 +254,12 @@ def _parser() -> argparse.ArgumentParser:
     revoke = commands.add_parser("revoke", help="revoke a key by its id (key_...)")
     revoke.add_argument("key_id", metavar="KEY_ID")
     _domains_parser(topics)
+    clicks = topics.add_parser(
+        "clicks", help="click records: decode, tokens", description="Read the redirect's click records (no table)."
+    )
+    commands = clicks.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("decode", help="stdin to stdout, each format 4 click record as format 3 (agents as received)")
+    commands.add_parser("tokens", help="the user-agent phrases format 4 writes as tokens, one per line")
     return parser
 
 

@@ -13,7 +13,7 @@ from shortlinks.domain import click_format
 
 
 def write_click(click: dict[str, Any]) -> None:
-    """Write one click record (domain/click_format.py ``line``: format 3, short keys, ``None`` values left out, no
+    """Write one click record (domain/click_format.py ``line``: format 4, short keys, ``None`` values left out, no
     time of its own: the log event's timestamp is its time).
 
     Clicks are data for the analytics pipeline, not diagnostics: a fixed, flat shape that is cheap to write on

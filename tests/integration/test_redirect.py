@@ -384,13 +384,18 @@ def test_a_click_record_is_one_short_line_with_no_metric_line_beside_it(
     # WHEN it is followed
     visit(redirect, "AbC1234", headers={"referer": None, "cloudfront-viewer-country": None})
 
-    # THEN the request wrote exactly one line: the click record in format 3, its empty fields left out, and neither
-    # a time (its log event's), a request id (nothing reads it) nor the method of a GET
+    # THEN the request wrote exactly one line: the click record in format 4, its empty fields left out, neither a
+    # time (its log event's), a request id (nothing reads it) nor the method of a GET, and the agent's boilerplate
+    # as tokens
     [line] = logs.lines()
     record = json.loads(line)
-    assert line.startswith('{"click":3,')
+    assert line.startswith('{"click":4,')
     assert set(record) == {"click", "c", "d", "s", "ua", "v"}
-    assert line + "\n" == click_format.line({name: value for name, value in record.items() if name != "click"})
+    agent = click_format.decode_agent(record["ua"])
+    assert len(record["ua"]) < len(agent)
+    assert line + "\n" == click_format.line(
+        {name: value for name, value in record.items() if name != "click"} | {"ua": agent}
+    )
 
 
 def test_a_refused_visit_is_logged_as_a_click_with_its_status(redirect: LambdaFunction, logs: CapturedLogs) -> None:

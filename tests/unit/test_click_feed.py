@@ -15,6 +15,9 @@ import pytest
 
 from local.click_feed import ClickFeed, awslogs_event
 from shortlinks.domain import click_format
+from shortlinks.domain.clicks import parse_click
+
+UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 
 
 def decode(event: dict[str, Any]) -> dict[str, Any]:
@@ -65,19 +68,26 @@ def test_each_click_format_is_picked_out_with_the_moment_it_was_written(monkeypa
     feed = ClickFeed(delivered.append, flush_seconds=60)
     feed.start()
     try:
-        # WHEN the redirect writes a format 3 record (no time of its own), and a format 2 one an older version wrote
+        # WHEN the redirect writes a format 4 record (no time of its own, its agent encoded), and older versions a
+        # format 3 and a format 2 one
         before = time.time() * 1000
-        sys.stdout.write(click_format.line({click_format.CODE: "a", click_format.DOMAIN: "sho.rt", "s": 302}))
+        sys.stdout.write(click_format.line({click_format.CODE: "a", click_format.DOMAIN: "sho.rt", "s": 302, "ua": UA}))
+        sys.stdout.write('{"click":3,"c":"c","d":"sho.rt","s":302}\n')
         sys.stdout.write('{"click":2,"t":1796040000.123,"id":"r","m":"GET","c":"b","d":"sho.rt","s":302}\n')
         after = time.time() * 1000
         feed.flush()
     finally:
         feed.stop()
 
-    # THEN both reach the aggregator, each log event stamped when it was written (a format 3 record's time)
+    # THEN all reach the aggregator as written, each log event stamped when it was written (a format 4 or 3
+    # record's time), and the aggregator reads the agent as the redirect received it
     [event] = delivered
     log_events = decode(event)["logEvents"]
-    assert [json.loads(log_event["message"])["c"] for log_event in log_events] == ["a", "b"]
+    assert [json.loads(log_event["message"])["c"] for log_event in log_events] == ["a", "c", "b"]
+    assert log_events[0]["message"] + "\n" == click_format.line({"c": "a", "d": "sho.rt", "s": 302, "ua": UA})
+    record = parse_click(log_events[0]["message"], log_events[0]["timestamp"])
+    assert record is not None
+    assert record.user_agent == UA
     assert all(before - 1 <= log_event["timestamp"] <= after + 1 for log_event in log_events)
 
 

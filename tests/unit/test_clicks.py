@@ -16,6 +16,7 @@ from local.template import ROOT
 from shortlinks.domain import click_format as wire
 from shortlinks.domain.clicks import (
     DIRECT,
+    MAX_USER_AGENT_LENGTH,
     UNKNOWN,
     ClassifiedClick,
     ClickKind,
@@ -106,9 +107,18 @@ def ms(ts: float) -> int:
 
 
 def line(**fields: Any) -> str:
-    """A click record as the redirect writes it (format 3, domain/click_format.py ``line``), its fields named by
+    """A click record as the redirect writes it (format 4, domain/click_format.py ``line``), its fields named by
     their long names and replaced by ``fields`` (``None`` leaves one out)."""
     return wire.line({LONG_NAMES[name]: value for name, value in (FIELDS | fields).items()})
+
+
+def format_3_line(**fields: Any) -> str:
+    """A click record as the redirect wrote it in format 3: format 4's, the user agent as it came."""
+    record: dict[str, Any] = {"click": 3}
+    record.update((LONG_NAMES[name], value) for name, value in (FIELDS | fields).items() if value is not None)
+    if record.get("m") == "GET":
+        del record["m"]
+    return json.dumps(record, separators=(",", ":"))
 
 
 def format_2_line(**fields: Any) -> str:
@@ -133,6 +143,13 @@ def click(**fields: Any) -> ClickRecord:
     record = parsed(line(**fields))
     assert record is not None
     return record
+
+
+def agent_read(message: str) -> str | None:
+    """The user agent the aggregator reads in ``message``, a click record."""
+    record = parsed(message)
+    assert record is not None
+    return record.user_agent
 
 
 def classified(ts: float = TS, **fields: Any) -> ClassifiedClick:
@@ -181,16 +198,62 @@ def test_a_redirect_record_parses_with_every_field_and_its_log_events_time() -> 
     assert record.at == datetime(2026, 12, 1, 9, 14, 3, 118000, tzinfo=UTC)
 
 
-def test_a_format_3_record_carries_no_time_no_request_id_and_no_get() -> None:
+def test_a_format_4_record_carries_no_time_no_request_id_and_no_get_and_its_agents_boilerplate_as_tokens() -> None:
     # WHEN the redirect writes the record of a GET
     record = json.loads(line())
 
-    # THEN the log event's timestamp is its time, and GET is what an absent method means
-    assert record == {"click": 3, "c": CODE, "d": DOMAIN, "s": 302, "ref": "t.co", "ua": CHROME_DESKTOP, "cc": "FR",
+    # THEN the log event's timestamp is its time, GET is what an absent method means, and the user agent's phrases
+    # are two characters each (domain/click_format.py AGENT_PHRASES 0 and 1 around Chrome's version)
+    assert record == {"click": 4, "c": CODE, "d": DOMAIN, "s": 302, "ref": "t.co", "ua": "~0131~1", "cc": "FR",
                       "v": VISITOR}  # fmt: skip
     assert line().endswith("}\n")
-    assert line(method="HEAD").startswith('{"click":3,"m":"HEAD",')
+    assert line(method="HEAD").startswith('{"click":4,"m":"HEAD",')
     assert parsed(line(method="HEAD")) == replace(click(), method="HEAD")
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [CHROME_DESKTOP, SAFARI_IPHONE, CHROME_ANDROID, CHROME_ANDROID_TABLET, SAFARI_IPAD, PINTEREST_APP, "",
+     "~", "~~~0", "SemrushBot/7~bl", *PREVIEW_AGENTS, *BOT_AGENTS],
+    ids=lambda agent: agent[:40],
+)  # fmt: skip
+def test_a_format_4_record_is_read_and_classified_exactly_as_the_same_format_3_record(agent: str) -> None:
+    # GIVEN one request's record as format 4 writes it, and as format 3 wrote it (the agent as it came)
+    written, before = line(user_agent=agent), format_3_line(user_agent=agent)
+    assert json.loads(before)["click"] == 3
+
+    # WHEN the aggregator reads each
+    # THEN they are the same click, the same agent, and count the same way
+    record, record_before = parsed(written), parsed(before)
+    assert record is not None
+    assert record_before == record
+    assert record.user_agent == (agent or None)
+    assert classify(record) == classify(record_before)
+
+
+def test_a_format_3_record_written_during_a_deployment_is_read_with_its_agent_as_it_is() -> None:
+    # GIVEN a format 3 record whose agent happens to hold what format 4 would read as a token
+    # WHEN the aggregator reads it  THEN the agent is taken as written: only format 4's is decoded
+    assert agent_read(format_3_line(user_agent="curl ~0 ~~")) == "curl ~0 ~~"
+
+
+def test_a_format_4_agent_within_the_bound_as_written_but_beyond_it_decoded_is_not_a_click() -> None:
+    # GIVEN an agent of tokens only: 512 characters written, far more decoded (the redirect writes at most 256)
+    record = json.loads(line())
+    record["ua"] = "~0" * 256
+
+    # WHEN the aggregator reads it  THEN the line did not come from the redirect
+    assert parsed(json.dumps(record)) is None
+    assert parsed(json.dumps(record | {"ua": "~0131~1"})) is not None
+
+
+def test_a_256_character_agent_of_tildes_written_as_512_is_still_a_click() -> None:
+    # GIVEN the longest agent the redirect keeps (256 characters), every one a "~": written doubled
+    written = line(user_agent="~" * 256)
+    assert len(json.loads(written)["ua"]) == 512 == MAX_USER_AGENT_LENGTH
+
+    # WHEN the aggregator reads it  THEN it is the agent as received
+    assert agent_read(written) == "~" * 256
 
 
 def test_a_format_3_records_time_is_its_log_events_to_the_millisecond() -> None:
@@ -214,16 +277,21 @@ def test_format_2_and_format_1_records_written_during_a_deployment_keep_their_ow
 
 
 def test_the_format_3_line_is_shorter_than_format_2_by_its_time_request_id_and_method() -> None:
-    assert len(line()) == len(format_2_line()) + 1 - len(f'"t":{TS},"id":"8Zq1hQ2aIAMEVXA=","m":"GET",')
+    assert len(format_3_line()) == len(format_2_line()) - len(f'"t":{TS},"id":"8Zq1hQ2aIAMEVXA=","m":"GET",')
+
+
+def test_the_format_4_line_is_shorter_than_format_3_by_its_agents_phrases_less_their_tokens() -> None:
+    assert len(line()) == len(format_3_line()) + 1 - len(CHROME_DESKTOP) + len("~0131~1")
 
 
 @pytest.mark.parametrize(
-    "marker", ['"click":"3"', '"click":true', '"click":1', '"click":4', '"record":"clicks"'], ids=lambda m: m
+    "marker", ['"click":"3"', '"click":true', '"click":1', '"click":5', '"record":"clicks"'], ids=lambda m: m
 )
 def test_a_line_without_a_known_format_marker_is_not_a_click(marker: str) -> None:
     fields = f'"t":{TS},"id":"r","m":"GET","c":"{CODE}","d":"{DOMAIN}","s":302'
 
     assert parsed(f"{{{marker},{fields}}}") is None
+    assert parsed(f'{{"click":4,{fields}}}') is not None
     assert parsed(f'{{"click":3,{fields}}}') is not None
     assert parsed(f'{{"click":2,{fields}}}') is not None
 

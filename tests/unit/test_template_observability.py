@@ -366,8 +366,8 @@ def test_the_click_subscription_reads_the_group_the_redirect_writes_to() -> None
     assert RESOURCES["RedirectFunction"]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": CLICK_LOG_GROUP}
     assert subscription["LogGroupName"] == {"Ref": CLICK_LOG_GROUP}
     assert subscription["FilterPattern"] == '{ ($.click >= 2) || ($.record = "click") }'
-    for line in (_click_line(302), _format_2_line(302), '{"record":"click","status":302}'):
-        assert matches(subscription["FilterPattern"], line)  # formats 3, 2 and 1
+    for line in (_click_line(302), _format_3_line(302), _format_2_line(302), '{"record":"click","status":302}'):
+        assert matches(subscription["FilterPattern"], line)  # formats 4, 3, 2 and 1
     assert not matches(subscription["FilterPattern"], '{"level":"INFO","message":"redirect failed"}')
     assert permission["SourceArn"] == {"Fn::GetAtt": [CLICK_LOG_GROUP, "Arn"]}
     # The subscription exists before the redirect writes there: no click lands where nothing reads it.
@@ -376,11 +376,11 @@ def test_the_click_subscription_reads_the_group_the_redirect_writes_to() -> None
 
 def test_a_click_record_reaches_the_log_unchanged_as_an_info_line_the_filter_matches() -> None:
     """Lambda's JSON format rewrites only what goes through Python's logging; stdout lines pass as written, and a
-    line without ``level`` counts as INFO. The record is a top-level ``"click": 3``, as the filters read."""
+    line without ``level`` counts as INFO. The record is a top-level ``"click": 4``, as the filters read."""
     line = click_format.line({"m": "GET", "c": "help", "d": "care.link", "s": 302, "ref": None})
 
     record = json.loads(line)
-    assert record["click"] == 3
+    assert record["click"] == 4
     assert "level" not in record
     assert "ref" not in record  # a field without a value is left out
     assert parse_click(line, 1796040000123) is not None
@@ -390,8 +390,13 @@ def test_a_click_record_reaches_the_log_unchanged_as_an_info_line_the_filter_mat
 
 
 def _click_line(status: int, **more: Any) -> str:
-    """The redirect's click record (format 3) of a GET answered ``status``."""
+    """The redirect's click record (format 4) of a GET answered ``status``."""
     return click_format.line({"m": "GET", "c": "help", "d": "care.link", "s": status} | more).strip()
+
+
+def _format_3_line(status: int) -> str:
+    """The record the version before format 4 wrote, still counted during a deployment."""
+    return f'{{"click":3,"c":"help","d":"care.link","s":{status},"ua":"Mozilla/5.0 (X11; Linux x86_64)"}}'
 
 
 def _format_2_line(status: int) -> str:
@@ -416,7 +421,11 @@ def _access_line(**values: str) -> str:
         (_click_line(503), ["RedirectServerErrors"]),
         (_click_line(200), []),
         (_click_line(302, m="HEAD"), ["Redirects"]),
-        (_format_2_line(302), ["Redirects"]),  # written by the version before, during a deployment
+        (_format_3_line(302), ["Redirects"]),  # written by the version before, during a deployment
+        (_format_3_line(404), ["LinkMissed"]),
+        (_format_3_line(410), ["LinkGone"]),
+        (_format_3_line(503), ["RedirectServerErrors"]),
+        (_format_2_line(302), ["Redirects"]),
         (_format_2_line(404), ["LinkMissed"]),
         (_format_2_line(410), ["LinkGone"]),
         (_format_2_line(503), ["RedirectServerErrors"]),

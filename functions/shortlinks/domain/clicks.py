@@ -40,14 +40,15 @@ MAX_RECORD_LENGTH = 4096
 MAX_CODE_LENGTH = 64
 MAX_DOMAIN_LENGTH = 253
 MAX_METHOD_LENGTH = 16
-MAX_USER_AGENT_LENGTH = 512
+MAX_USER_AGENT_LENGTH = 512  # as received; format 4's encoded agent too (256 "~" are written as 512)
 MAX_REFERRER_LENGTH = 253  # a host name, as the redirect records it
 MAX_COUNTRY_LENGTH = 64  # the header as it came; anything but two letters is ``unknown``
 MAX_SOURCE_LENGTH = 16
 _LATEST_TIMESTAMP = 253402300799.0  # 9999-12-31T23:59:59Z
 _VISITOR = re.compile(r"[0-9a-f]{16}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-_SHORT_NAMES = {field: field for field in wire.FORMAT_1_NAMES}  # formats 2 and 3 use the short keys themselves
+_SHORT_NAMES = {field: field for field in wire.FORMAT_1_NAMES}  # formats 2 to 4 use the short keys themselves
+_EVENT_TIMED = (wire.FORMAT, wire.FORMAT_3)  # the formats whose time is the log event's
 
 DIRECT = "(direct)"
 # Where a click came from (the "sources" breakdown): a QR code's scan, or any other request (records written before
@@ -107,7 +108,7 @@ class DeviceType(StrEnum):
 class ClickRecord:
     """One click record as the redirect wrote it (domain/click_format.py), its types checked."""
 
-    ts: float  # epoch seconds, UTC: the log event's time (format 3) or the record's own (formats 1 and 2)
+    ts: float  # epoch seconds, UTC: the log event's time (formats 4 and 3) or the record's own (formats 1, 2)
     method: str
     code: str  # "" for a domain's root
     domain: str
@@ -155,14 +156,15 @@ class ClassifiedClick:
 
 
 def parse_click(message: str, event_ms: object = None) -> ClickRecord | None:
-    """The click record in one log event (domain/click_format.py: format 3, or format 2 or 1 as written before), or
+    """The click record in one log event (domain/click_format.py: format 4, or 3, 2 or 1 as written before), or
     ``None`` when the line is not one: not JSON, not a click record, a field of the wrong type (a boolean is not a
     status), out of bounds, or a visitor id that is not 16 lowercase hex characters. Unknown fields are ignored, so
     the redirect may add some.
 
-    ``event_ms`` is the log event's ``timestamp`` as CloudWatch Logs delivered it (ms since the epoch): a format 3
-    record's time, checked like its fields (without it, a format 3 record is not a click). Formats 1 and 2 carry
-    their own time, to the same millisecond."""
+    ``event_ms`` is the log event's ``timestamp`` as CloudWatch Logs delivered it (ms since the epoch): a format 4
+    or 3 record's time, checked like its fields (without it, such a record is not a click). Formats 1 and 2 carry
+    their own time, to the same millisecond. A format 4 record's user agent comes back as the redirect received it
+    (``click_format.decode_agent``), so it is classified exactly as the same format 3 record."""
     if len(message) > MAX_RECORD_LENGTH:
         return None
     try:
@@ -175,7 +177,7 @@ def parse_click(message: str, event_ms: object = None) -> ClickRecord | None:
     marker = marker if type(marker) is int else None  # a boolean is not a format
     name: Mapping[str, str] = _SHORT_NAMES
     try:
-        if marker == wire.FORMAT:
+        if marker in _EVENT_TIMED:
             ts = _event_time(event_ms)
         elif marker == wire.FORMAT_2:
             ts = _timestamp(data.get(wire.TIMESTAMP))
@@ -184,7 +186,7 @@ def parse_click(message: str, event_ms: object = None) -> ClickRecord | None:
             ts = _timestamp(data.get(name[wire.TIMESTAMP]))
         else:
             return None
-        implied_get = marker == wire.FORMAT and wire.METHOD not in data  # format 3 leaves GET out
+        implied_get = marker in _EVENT_TIMED and wire.METHOD not in data  # formats 3 and 4 leave GET out
         return ClickRecord(
             ts=ts,
             method=wire.DEFAULT_METHOD if implied_get else _required(data, name[wire.METHOD], MAX_METHOD_LENGTH),
@@ -192,7 +194,7 @@ def parse_click(message: str, event_ms: object = None) -> ClickRecord | None:
             domain=_required(data, name[wire.DOMAIN], MAX_DOMAIN_LENGTH, empty=False),
             status=_status(data.get(name[wire.STATUS])),
             referrer_host=_optional(data, name[wire.REFERRER_HOST], MAX_REFERRER_LENGTH),
-            user_agent=_optional(data, name[wire.USER_AGENT], MAX_USER_AGENT_LENGTH),
+            user_agent=_user_agent(data, name[wire.USER_AGENT], encoded=marker == wire.FORMAT),
             country=_optional(data, name[wire.COUNTRY], MAX_COUNTRY_LENGTH),
             visitor=_visitor(data.get(name[wire.VISITOR])),
             source=_optional(data, name[wire.SOURCE], MAX_SOURCE_LENGTH),
@@ -362,6 +364,18 @@ def _optional(data: dict[str, Any], name: str, limit: int) -> str | None:
     if not isinstance(value, str) or len(value) > limit:
         raise _NotAClick
     return value or None
+
+
+def _user_agent(data: dict[str, Any], name: str, *, encoded: bool) -> str | None:
+    """The user agent as the redirect received it: format 4's decoded, within the bound both as written and as
+    decoded."""
+    agent = _optional(data, name, MAX_USER_AGENT_LENGTH)
+    if agent is None or not encoded:
+        return agent
+    decoded = wire.decode_agent(agent)
+    if len(decoded) > MAX_USER_AGENT_LENGTH:
+        raise _NotAClick
+    return decoded
 
 
 def _visitor(value: object) -> str | None:

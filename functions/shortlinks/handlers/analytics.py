@@ -2,10 +2,10 @@
 
 CloudWatch Logs invokes the function asynchronously with ``{"awslogs": {"data": ...}}`` (base64 of gzip of JSON).
 The function decodes it, names the batch by its log events' ids (a redelivery has the same ids, so the same
-name), and hands the lines, each with its log event's timestamp (a format 3 record's time), to ``domain/clicks.py``
-``count_clicks``, which classifies them and reads the clicked links' owners (``storage/owners.py``: one
-``BatchGetItem`` per 100 links). The store adds the resulting rollup exactly once per batch name
-(``storage/analytics.py``).
+name), and hands the lines, each with its log event's timestamp (a format 4 or 3 record's time), to
+``domain/clicks.py`` ``count_clicks``, which classifies them and reads the clicked links' owners
+(``storage/owners.py``: one ``BatchGetItem`` per 100 links). The store adds the resulting rollup exactly once per
+batch name (``storage/analytics.py``).
 
 A line that is not a click record is skipped and counted (``ClickRecordsSkipped``), never failing the batch. A
 store failure is never swallowed: the invocation fails, Lambda retries it, and then sends the event to the
