@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shortlinks.domain.links import UTM_FIELDS, Link, Utm
-from shortlinks.domain.target import LinkState, Target
 from shortlinks.storage.keys import (
     LINK_SK,
     domain_gsi3pk,
@@ -26,6 +25,7 @@ from shortlinks.storage.keys import (
     url_gsi2pk,
 )
 from shortlinks.storage.raw import Item, string_key, text
+from shortlinks.storage.target_items import target_of
 
 if TYPE_CHECKING:
     from shortlinks.storage.raw import RawTable
@@ -51,19 +51,6 @@ def link_of(item: Item) -> Link:
         version=int(item.get("version", {}).get("N", 1)),
         updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
         utm=_utm(item.get("utm", {}).get("M")),
-    )
-
-
-def target_of(item: Item) -> Target:
-    """Where a link leads and how, from its item (or from the projection of it the redirect reads)."""
-    expires_at = text(item, "expires_at")
-    return Target(
-        url=text(item, "url") or "",
-        redirect_type=int(item["redirect_type"]["N"]),
-        forward_query=bool(item["forward_query"]["BOOL"]),
-        expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
-        state=LinkState(text(item, "state") or "active"),
-        tagged_url=text(item, "destination"),
     )
 
 

@@ -9,14 +9,15 @@ client (storage/raw.py), so they load no pynamodb at all (docs/benchmarks.md).
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from shortlinks.domain.target import LinkState, Target
+from shortlinks.domain.target import Target
 from shortlinks.storage.batch import batch_get
 from shortlinks.storage.keys import LINK_SK, VISITOR_SECRET_PK, link_pk
 from shortlinks.storage.raw import RawTable, dynamodb_client, string_key, text
 from shortlinks.storage.secrets import DynamoVisitorSecrets, secret_key
+from shortlinks.storage.target_items import target_of
 
 # The only attributes a redirect reads (a ProjectionExpression): smaller responses, same one read.
 TARGET_ATTRIBUTES = ("url", "redirect_type", "forward_query", "expires_at", "state", "destination")
@@ -26,7 +27,7 @@ BATCH_ATTRIBUTES = ["pk", *TARGET_ATTRIBUTES, "secret"]
 
 def read_target(table: RawTable, domain: str, code: str) -> Target | None:
     item = table.get_item(string_key(link_pk(domain, code), LINK_SK), attributes=TARGET_ATTRIBUTES)
-    return _target(item) if item else None
+    return target_of(item) if item else None
 
 
 def read_target_and_secret(table: RawTable, domain: str, code: str, day: date) -> tuple[Target | None, bytes | None]:
@@ -36,19 +37,7 @@ def read_target_and_secret(table: RawTable, domain: str, code: str, day: date) -
     keys = [string_key(link_key, LINK_SK), secret_key(day)]
     items = {item["pk"]["S"]: item for item in batch_get(table, keys, attributes=BATCH_ATTRIBUTES)}
     link, secret = items.get(link_key), text(items.get(VISITOR_SECRET_PK, {}), "secret")
-    return (_target(link) if link else None), (base64.b64decode(secret) if secret else None)
-
-
-def _target(item: dict[str, Any]) -> Target:
-    expires_at = item.get("expires_at", {}).get("S")
-    return Target(
-        url=item["url"]["S"],
-        redirect_type=int(item["redirect_type"]["N"]),
-        forward_query=bool(item["forward_query"]["BOOL"]),
-        expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
-        state=LinkState(item.get("state", {}).get("S", "active")),
-        tagged_url=item.get("destination", {}).get("S"),
-    )
+    return (target_of(link) if link else None), (base64.b64decode(secret) if secret else None)
 
 
 class DynamoTargetReader:
