@@ -342,8 +342,8 @@ def _probe_overhead(event_path: str, answers_path: str, start: str, expansions: 
 
 
 def _client_of(store: Any) -> Any:
-    """The botocore client behind a storage adapter (its pynamodb model's connection)."""
-    return store._item._get_connection().connection.client
+    """The botocore client behind a storage adapter (its bare table's, which its pynamodb models adopt too)."""
+    return store._table.client
 
 
 def main() -> int:
