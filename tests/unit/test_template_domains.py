@@ -87,6 +87,8 @@ def test_without_the_parameters_no_custom_domain_resource_or_output_is_created()
         "CreatesEdgeWebAcl": False,
         "EdgeSendsHsts": False,
         "CapsConsoleConcurrency": True,
+        # The access log's class (tests/unit/test_template_observability.py)
+        "AccessLogsStandard": False,
     }
     assert not CUSTOM_DOMAIN_TYPES & set(_types(_created(template, "Resources", {})))
     assert set(_created(template, "Outputs", {})) == {

@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import ValidationError
 
 from shortlinks.config import Settings
 from shortlinks.domain.access import Principal
@@ -16,13 +15,14 @@ from shortlinks.domain.service import create_link
 from shortlinks.domain.short_domain import ShortDomain
 from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
-from shortlinks.schemas.links import MAX_BULK_ITEMS, BulkCreateRequest, CreateLinkRequest
+from shortlinks.schemas.link_fields import MAX_BULK_ITEMS
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
-from shortlinks.web.api import JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
+from shortlinks.web.api import MAX_BODY_BYTES, JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
 from shortlinks.web.auth import principal_of
 from shortlinks.web.bodies import link_body
+from shortlinks.web.create_body import plain_create
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, error_body, lower_headers, request_host, status_for
 
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from shortlinks.domain.service import NewLink
+    from shortlinks.schemas.links import BulkCreateRequest
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
@@ -60,13 +63,13 @@ def _caller(event: dict[str, Any]) -> Principal | None:
 
 
 def _create_one(
-    request: CreateLinkRequest, short_domain: ShortDomain, principal: Principal | None, host: str
+    new_link: NewLink, fields_set: frozenset[str], short_domain: ShortDomain, principal: Principal | None, host: str
 ) -> dict[str, Any]:
-    """Create (or reuse) one link on ``short_domain`` and return its JSON representation."""
+    """Create (or reuse) one link on ``short_domain`` and return its JSON representation (``fields_set``: the fields
+    the body gave; a link without a ``redirect_type`` takes its domain's default)."""
     now = utc_now()
     short_domain.ensure_may_create(principal)
-    new_link = request.to_new_link()
-    if "redirect_type" not in request.model_fields_set:
+    if "redirect_type" not in fields_set:
         new_link = replace(new_link, redirect_type=short_domain.default_redirect_type)
 
     def admit() -> None:
@@ -94,20 +97,29 @@ def _create_one(
 
 def create(event: dict[str, Any]) -> JsonResponse:
     principal = _caller(event)
-    request = parse_body(event, CreateLinkRequest)
-    host = request_host(event, settings.behind_edge)
     idempotency_key = lower_headers(event).get("idempotency-key")
-    short_domain = domains.named(request.domain, host)
-    if idempotency_key is None:
-        body = _create_one(request, short_domain, principal, host)
+    # A plainly valid body without an Idempotency-Key skips pydantic (web/create_body.py); anything else, the model.
+    plain = plain_create(event, MAX_BODY_BYTES) if idempotency_key is None else None
+    if plain is not None:
+        host = request_host(event, settings.behind_edge)
+        body = _create_one(plain.new_link, plain.fields_set, domains.named(plain.domain, host), principal, host)
     else:
-        body = _idempotently(
-            idempotency_key,
-            principal,
-            scope=short_domain.host,
-            request=request.model_dump(mode="json"),
-            work=lambda: _create_one(request, short_domain, principal, host),
-        )
+        from shortlinks.schemas.links import CreateLinkRequest
+
+        request = parse_body(event, CreateLinkRequest)
+        host = request_host(event, settings.behind_edge)
+        short_domain = domains.named(request.domain, host)
+        new_link, fields_set = request.to_new_link(), frozenset(request.model_fields_set)
+        if idempotency_key is None:
+            body = _create_one(new_link, fields_set, short_domain, principal, host)
+        else:
+            body = _idempotently(
+                idempotency_key,
+                principal,
+                scope=short_domain.host,
+                request=request.model_dump(mode="json"),
+                work=lambda: _create_one(new_link, fields_set, short_domain, principal, host),
+            )
     status = 200 if body.pop("reused") else 201  # 200: an existing link was returned (reuse)
     return JsonResponse(status, json.dumps(body, separators=(",", ":")), {"Location": f"/v1/links/{body['code']}"})
 
@@ -118,6 +130,8 @@ def create_many(event: dict[str, Any]) -> JsonResponse:
     Items are started only while the invocation's time budget can still finish one: the rest are reported as
     ``not_processed`` (503 with ``retry_after``), never written, so a client resends exactly those. When no item
     could be written because the store is unavailable, the whole answer is a 503."""
+    from shortlinks.schemas.links import BulkCreateRequest
+
     principal = _caller(event)
     bulk = parse_body(event, BulkCreateRequest, max_bytes=MAX_BULK_BODY_BYTES)
     host = request_host(event, settings.behind_edge)
@@ -138,6 +152,10 @@ def create_many(event: dict[str, Any]) -> JsonResponse:
 def _create_each(bulk: BulkCreateRequest, principal: Principal | None, host: str) -> dict[str, Any]:
     """Every item's outcome; raises ``StorageUnavailable`` when none could be attempted or written for that reason
     (so an idempotency record is not kept for an answer that did nothing)."""
+    from pydantic import ValidationError
+
+    from shortlinks.schemas.links import CreateLinkRequest
+
     results: list[dict[str, Any]] = []
     for index, raw in enumerate(bulk.links):
         if store_budget.remaining_seconds() < BULK_ITEM_RESERVE_SECONDS:
@@ -146,7 +164,10 @@ def _create_each(bulk: BulkCreateRequest, principal: Principal | None, host: str
             continue
         try:
             request = CreateLinkRequest.model_validate_json(json.dumps(raw))
-            link = _create_one(request, domains.named(request.domain, host), principal, host)
+            short_domain = domains.named(request.domain, host)
+            link = _create_one(
+                request.to_new_link(), frozenset(request.model_fields_set), short_domain, principal, host
+            )
             results.append({"index": index, "status": 200 if link.pop("reused") else 201, "link": link})
         except ValidationError as exc:
             error = invalid_fields(exc)

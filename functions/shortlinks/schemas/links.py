@@ -2,50 +2,45 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH, Link, Utm
+from shortlinks.domain.links import Link, Utm
 from shortlinks.domain.target import LinkStatus
-from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH
+from shortlinks.schemas.link_fields import (
+    MAX_ALIAS_LENGTH,
+    MAX_BULK_ITEMS,
+    MAX_DOMAIN_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_UTM_LENGTH,
+    TITLE_PATTERN,
+    rfc3339,
+)
 from shortlinks.web.bodies import link_body, public_link_body
 
 if TYPE_CHECKING:
     from shortlinks.domain.service import NewLink
 
 # Each model is built on its first use (``defer_build``), not at import: a cold start pays only for the models
-# its request uses (docs/benchmarks.md, issue 13).
+# its request uses (docs/benchmarks.md, issue 13). The bounds are schemas/link_fields.py's, which a create's fast
+# path (web/create_body.py) applies too.
 
-# Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
-# tag syntax) with more specific error codes.
-Url = Annotated[str, StringConstraints(max_length=8192)]
-_Alias = Annotated[str, StringConstraints(max_length=256)]
-Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")]
-_Tag = Annotated[str, StringConstraints(max_length=64)]
+Url = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH)]
+_Alias = Annotated[str, StringConstraints(max_length=MAX_ALIAS_LENGTH)]
+Title = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH, pattern=TITLE_PATTERN)]
+_Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_LENGTH)]
 Tags = Annotated[list[_Tag], Field(max_length=MAX_TAGS)]
 RedirectType = Literal[301, 302, 307, 308]
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-def _rfc3339_text(value: object) -> object:
-    """pydantic would also read a number, or a string of digits, as a Unix time: the API takes RFC 3339 only."""
-    if value is None:
-        return None
-    if not (isinstance(value, str) and _RFC3339.match(value)):
-        raise ValueError("an RFC 3339 date-time with an offset, e.g. 2027-01-31T12:00:00Z")
-    try:
-        return datetime.fromisoformat(value)  # strict mode takes a datetime once a validator has run
-    except ValueError:
-        raise ValueError("not a real date and time (month 1-12, day within the month, hour 0-23)") from None
-
-
-Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+# strict mode takes a datetime once a validator has run
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(rfc3339)]
 # An outer bound only, as for URLs: domain/utm.py check_utm applies the rule (1-100 characters, no control
 # characters) and answers invalid_utm, naming the field.
-_UtmValue = Annotated[str, StringConstraints(max_length=10 * MAX_UTM_VALUE_LENGTH)]
+_UtmValue = Annotated[str, StringConstraints(max_length=MAX_UTM_LENGTH)]
 
 
 class UtmFields(BaseModel):
@@ -63,9 +58,6 @@ class UtmFields(BaseModel):
         return Utm(**self.model_dump())
 
 
-MAX_BULK_ITEMS = 100
-
-
 class CreateLinkRequest(BaseModel):
     """Body of ``POST /v1/links``. Strict: ``"302"`` is not ``302``, unknown fields are refused."""
 
@@ -79,7 +71,7 @@ class CreateLinkRequest(BaseModel):
     title: Title | None = None
     tags: Tags = Field(default_factory=list)
     reuse: bool = False
-    domain: Annotated[str, StringConstraints(max_length=253)] | None = None
+    domain: Annotated[str, StringConstraints(max_length=MAX_DOMAIN_LENGTH)] | None = None
     utm: UtmFields | None = None
 
     def to_new_link(self) -> NewLink:
