@@ -5,8 +5,8 @@ copy this writes has example values as the defaults of some parameters, so that 
 resources behind them are checked:
 
 - ``custom-domain``: ``CustomDomainName``, ``CertificateArn`` and ``HostedZoneId`` (``HasCustomDomain``,
-  ``ManagesDns``: the API Gateway custom domain and its records), and ``AlarmEmail`` (the alarm topic's e-mail
-  subscription);
+  ``ManagesDns``: the API Gateway custom domain and its records), ``AlarmEmail`` (the alarm topic's e-mail
+  subscription) and ``AccessLogClass=STANDARD`` (the access log's metric filter and its alarm);
 - ``edge``: the same with ``EnableEdge=true``: the CloudFront distribution with the custom domain and its records,
   the WAF web ACL (the validators' Region is us-east-1), the response headers policy.
 
@@ -34,7 +34,7 @@ CUSTOM_DOMAIN_PARAMETERS = {
     "HostedZoneId": "Z0000000000000000000",
 }
 # Every other optional part, so that every condition holds in the variant.
-VARIANT_PARAMETERS = CUSTOM_DOMAIN_PARAMETERS | {"AlarmEmail": "alarms@example.org"}
+VARIANT_PARAMETERS = CUSTOM_DOMAIN_PARAMETERS | {"AlarmEmail": "alarms@example.org", "AccessLogClass": "STANDARD"}
 # The edge variant: the same behind CloudFront. Its certificate is in us-east-1, as CloudFront requires.
 EDGE_PARAMETERS = VARIANT_PARAMETERS | {"EnableEdge": "true"}
 VARIANTS = {"custom-domain": VARIANT_PARAMETERS, "edge": EDGE_PARAMETERS}
