@@ -81,12 +81,13 @@ def layer_contents(layer_id: str, template: dict[str, Any]) -> set[str]:
 
 
 def makefile_requirements(layer_id: str) -> Path:
-    """The requirements file layers/Makefile's ``build-<layer_id>`` target installs."""
-    text = LAYERS_MAKEFILE.read_text(encoding="utf-8")
-    match = re.search(rf"^build-{layer_id}:\n\t.*-r \"\$\(HERE\)([^\"]+)\"", text, re.MULTILINE)
-    if match is None:
-        raise ValueError(f"layers/Makefile has no build-{layer_id} target installing a requirements file")
-    return LAYERS_MAKEFILE.parent / match.group(1)
+    """The requirements file layers/Makefile's ``build-<layer_id>`` rule installs: ``<Name>Dependencies`` installs
+    ``layers/<name>/requirements.txt``, the Makefile's one convention."""
+    name = layer_id.removesuffix("Dependencies")
+    requirements = LAYERS_MAKEFILE.parent / name.lower() / "requirements.txt"
+    if name == layer_id or not requirements.is_file():
+        raise ValueError(f"layers/Makefile builds <Name>Dependencies from layers/<name>/requirements.txt: {layer_id}")
+    return requirements
 
 
 def function_layers(function_id: str, template: dict[str, Any]) -> list[str]:
