@@ -488,7 +488,6 @@ def _dashboard(overrides: dict[str, str] | None = None) -> dict[str, Any]:
             return str(value["Fn::Sub"])
         return str(value)
 
-    body = body.replace("${" + "}", "")  # no empty reference in a body
     for variable, value in variables.items():
         body = body.replace("${" + variable + "}", chosen(value))
 
