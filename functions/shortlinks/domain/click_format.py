@@ -149,8 +149,7 @@ _AGENT_START = "Mozilla/5.0 ("
 _LONGEST_FIRST = sorted(_TOKENS.items(), key=lambda item: len(item[0]), reverse=True)
 _STARTS = tuple((phrase, token) for phrase, token in _LONGEST_FIRST if phrase.startswith(_AGENT_START))
 _ANYWHERE = tuple((phrase, token) for phrase, token in _LONGEST_FIRST if not phrase.startswith(_AGENT_START))
-_DECODING = {index: phrase for phrase, index in zip(AGENT_PHRASES, AGENT_INDEX, strict=False)}
-_DECODING[ESCAPE] = ESCAPE
+_DECODING = {token[1]: phrase for phrase, token in _TOKENS.items()} | {ESCAPE: ESCAPE}
 
 
 def encode_agent(agent: str) -> str:
@@ -194,7 +193,7 @@ def decode_agent(text: str) -> str:
 
 def agent_tokens() -> list[tuple[str, str]]:
     """Each token of ``AGENT_PHRASES`` with its phrase, in the table's order (``shortlinks clicks tokens``)."""
-    return [(ESCAPE + index, phrase) for phrase, index in zip(AGENT_PHRASES, AGENT_INDEX, strict=False)]
+    return [(token, phrase) for phrase, token in _TOKENS.items()]
 
 
 def format_3_record(record: Mapping[str, Any]) -> dict[str, Any]:
