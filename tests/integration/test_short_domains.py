@@ -388,3 +388,27 @@ def test_a_fresh_containers_first_redirect_reads_its_link_and_not_the_registry(
     assert {"pk": {"S": "LINK#care.link#help"}, "sk": {"S": "LINK"}} in request["Keys"]
     assert (missed.status, missed.headers["location"]) == (302, CARE_MISSING)
     assert [call.operation for call in calls][1:] == ["GetItem", "Query"]
+
+
+@pytest.mark.usefixtures("two_domains")
+def test_a_tombstone_on_a_host_that_is_not_ours_is_a_404_whatever_the_registrys_age(
+    redirect: LambdaFunction, store: LinkStore
+) -> None:
+    # GIVEN a link left as a tombstone on give.link, a domain no longer registered (a forced removal), and a live link
+    # gone on care.link
+    store.add("give", "https://give.example/", domain="give.link", state=LinkState.DELETED)
+    store.add("old1234", "https://care.example/old", domain=CARE, state=LinkState.DELETED)
+
+    # WHEN each is visited by a container whose registry is stale (it looks the link up under the host first), and
+    # again once the registry is fresh
+    answers = []
+    for registry in ("stale", "fresh"):
+        if registry == "stale":
+            redirect.module.domains._registry.refresh()
+        else:
+            assert visit(redirect, CARE, "nope123").status == 302  # a miss reads the registry
+        redirect_cache_expires(redirect)
+        answers.append((visit(redirect, "give.link", "give").status, visit(redirect, CARE, "old1234").status))
+
+    # THEN the host that is not ours answers 404, and our domain's deleted link 410, either way
+    assert answers == [(404, 410), (404, 410)]

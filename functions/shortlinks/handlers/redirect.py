@@ -18,7 +18,7 @@ from typing import Any
 from shortlinks.click_log import write_click
 from shortlinks.config import Settings, bare_host
 from shortlinks.domain import click_format as wire
-from shortlinks.domain.errors import LinkNotFound, ShortlinksError
+from shortlinks.domain.errors import LinkGone, LinkNotFound, ShortlinksError
 from shortlinks.domain.forwarding import host_of, merge_query, without_qr_marker
 from shortlinks.domain.hot_links import CachedTargets, TargetCache
 from shortlinks.domain.resolve import resolve_target
@@ -83,7 +83,7 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
         # The link under the request's own host first: the registry is read only on a miss, for a root, or once it is
         # stale, so a container's first request makes one read, not two (web/hosts.py ShortDomains.guess).
         guessed = short_domain = domains.guess(host, headers.get("x-forwarded-proto", "https")) if code else None
-        target = _found(guessed.host, code, now) if guessed is not None else None
+        target = _found(guessed.host, host, code, now) if guessed is not None else None
         if target is None:
             short_domain = domains.of_request(host)
             domain = short_domain.host if short_domain else domain
@@ -118,12 +118,18 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     return response
 
 
-def _found(domain: str, code: str, now: datetime) -> Target | None:
-    """The live link ``code`` on ``domain``, ``None`` when there is none (``LinkGone`` when it is gone)."""
+def _found(domain: str, host: str, code: str, now: datetime) -> Target | None:
+    """The live link ``code`` on the guessed ``domain``, ``None`` when there is none. A gone link is no proof that
+    the request's ``host`` is ours (a domain's forced removal leaves its links as tombstones): it is answered 410
+    (``LinkGone``) only when the registry has the host, and is a miss otherwise, as it is with a fresh registry."""
     try:
         return resolve_target(targets, domain, code, now)
     except LinkNotFound:
         return None
+    except LinkGone:
+        if domains.of_request(host) is None:
+            return None
+        raise
 
 
 def _redirect(
