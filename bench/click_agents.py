@@ -47,7 +47,8 @@ def fields(agent: str | None) -> dict[str, object]:
 
 
 def format_3(record: dict[str, object]) -> str:
-    """The record as format 3 wrote it: format 4's line with the agent as it came."""
+    """The record as format 3's writer wrote it: format 4's line with the agent as it came. A writer of its own, not
+    click_format.format_3_record (a decode of format 4), because its time is the baseline of format 4's."""
     written = {wire.MARKER: 3} | {name: value for name, value in record.items() if value is not None}
     if written.get(wire.METHOD) == wire.DEFAULT_METHOD:
         del written[wire.METHOD]

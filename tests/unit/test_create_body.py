@@ -12,7 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shortlinks.schemas.link_fields import MAX_TAGS, MAX_TITLE_LENGTH, MAX_URL_LENGTH
+from shortlinks.schemas.link_fields import (
+    MAX_ALIAS_LENGTH,
+    MAX_DOMAIN_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_UTM_LENGTH,
+)
 from shortlinks.schemas.links import CreateLinkRequest
 from shortlinks.web.api import MAX_BODY_BYTES
 from shortlinks.web.create_body import FIELDS, plain_create
@@ -85,14 +93,22 @@ def test_anything_not_plainly_valid_is_left_to_the_model(body: str, why: str) ->
 
 
 def test_bounds_are_the_model_s() -> None:
-    at_bounds = {"url": "u" * MAX_URL_LENGTH, "title": "t" * MAX_TITLE_LENGTH, "tags": ["x" * 64] * MAX_TAGS}
+    at_bounds = {
+        "url": "u" * MAX_URL_LENGTH,
+        "title": "t" * MAX_TITLE_LENGTH,
+        "tags": ["x" * MAX_TAG_LENGTH] * MAX_TAGS,
+        "alias": "a" * MAX_ALIAS_LENGTH,
+        "domain": "d" * MAX_DOMAIN_LENGTH,
+        "utm": {"source": "s" * MAX_UTM_LENGTH},
+    }
     over = [
         at_bounds | {"url": "u" * (MAX_URL_LENGTH + 1)},
         at_bounds | {"title": "t" * (MAX_TITLE_LENGTH + 1)},
-        at_bounds | {"tags": ["x" * 65]},
+        at_bounds | {"tags": ["x" * (MAX_TAG_LENGTH + 1)]},
         at_bounds | {"tags": ["x"] * (MAX_TAGS + 1)},
-        at_bounds | {"alias": "a" * 257},
-        at_bounds | {"domain": "d" * 254},
+        at_bounds | {"alias": "a" * (MAX_ALIAS_LENGTH + 1)},
+        at_bounds | {"domain": "d" * (MAX_DOMAIN_LENGTH + 1)},
+        at_bounds | {"utm": {"source": "s" * (MAX_UTM_LENGTH + 1)}},
     ]
 
     assert _the_same_as_the_model(json.dumps(at_bounds)) is True
