@@ -100,7 +100,7 @@ def test_the_first_idempotent_create_sends_through_the_function_s_one_botocore_c
     assert built == []
 
 
-# A read route answers from web/bodies.py: no pydantic, neither at cold start nor for its first request (about 45 ms
+# A read route answers from schemas/bodies.py: no pydantic, neither at cold start nor for its first request (about 45 ms
 # of import and the model's build), and a link's read goes through the bare botocore client (storage/link_items.py):
 # no pynamodb either (docs/benchmarks.md, issue 13). Only a route with a body to validate loads pydantic; only a
 # write or a query loads pynamodb.

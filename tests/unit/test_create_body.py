@@ -81,6 +81,7 @@ def test_a_plainly_valid_body_is_taken_without_the_model_to_the_model_s_link(bod
         ('{"url": "https://example.org/", "expires_at": "2027-02-30T12:00:00Z"}', "no such day"),
         ('{"url": "https://example.org/", "expires_at": "1796116443"}', "a Unix time"),
         ('{"url": "https://example.org/", "title": "line\\nbreak"}', "a control character (escaped)"),
+        ('{"url": "https://example.org/", "title": "Title\\n"}', "a final newline (Python's re would let it pass)"),
         ('{"url": "https://example.org/", "tags": "care"}', "tags not a list"),
         ('{"url": "https://example.org/", "tags": [1]}', "a tag not a string"),
         ('{"url": "https://example.org/", "utm": {"source": 1}}', "a UTM value not a string"),

@@ -1,4 +1,4 @@
-"""The read routes' answers built without pydantic (web/bodies.py) are exactly what the response models
+"""The read routes' answers built without pydantic (schemas/bodies.py) are exactly what the response models
 (schemas/, which the OpenAPI document describes) say, down to the bytes ``model_dump_json`` would write."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from shortlinks.domain.access import Role
 from shortlinks.domain.keys import ApiKey
 from shortlinks.domain.links import Link, Utm
 from shortlinks.domain.target import LinkState, Target
+from shortlinks.schemas.bodies import json_text, key_body, link_body, public_link_body
 from shortlinks.schemas.keys import KeyListResponse, KeyResponse
 from shortlinks.schemas.links import LinkResponse, PublicLinkResponse
-from shortlinks.web.bodies import json_text, key_body, link_body, public_link_body
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHORT_URL = "https://sho.rt/AbC1234"

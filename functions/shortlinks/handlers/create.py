@@ -15,13 +15,13 @@ from shortlinks.domain.service import create_link
 from shortlinks.domain.short_domain import ShortDomain
 from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.bodies import link_body
 from shortlinks.schemas.link_fields import MAX_BULK_ITEMS
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 from shortlinks.web.api import MAX_BODY_BYTES, JsonResponse, by_route_key, invalid_fields, json_endpoint, parse_body
 from shortlinks.web.auth import principal_of
-from shortlinks.web.bodies import link_body
 from shortlinks.web.create_body import plain_create
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, error_body, lower_headers, request_host, status_for

@@ -27,13 +27,13 @@ from shortlinks.domain.short_domain import ShortDomain
 from shortlinks.domain.target import utc_now
 from shortlinks.domain.urls import MAX_URL_LENGTH, normalise_destination, with_web_scheme
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.bodies import json_text, link_body, public_link_body
 from shortlinks.storage import budget as store_budget
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.keys import expand_caller, expand_caller_ip
 from shortlinks.storage.repository import DynamoLinkRepository, DynamoRateLimiter
 from shortlinks.web.api import JsonResponse, json_endpoint, query_parameter
 from shortlinks.web.auth import principal_of
-from shortlinks.web.bodies import json_text, link_body, public_link_body
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, request_host, source_ip
 

@@ -11,11 +11,11 @@ from shortlinks.config import Settings
 from shortlinks.domain.keys import create_key, list_keys, revoke_key
 from shortlinks.domain.target import utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.bodies import json_text, key_body
 from shortlinks.storage.api_keys import DynamoKeyRepository
 from shortlinks.storage.budget import within_budget
 from shortlinks.web.api import JsonResponse, by_route_key, json_endpoint, parse_body, path_parameter
 from shortlinks.web.auth import require_admin
-from shortlinks.web.bodies import json_text, key_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

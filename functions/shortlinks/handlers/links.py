@@ -18,6 +18,7 @@ from shortlinks.domain.service import delete_link, link_history, list_links, man
 from shortlinks.domain.short_domain import check_host
 from shortlinks.domain.target import LinkStatus, utc_now
 from shortlinks.observability import MetricUnit, logger, metrics
+from shortlinks.schemas.bodies import json_text, link_body
 from shortlinks.storage.budget import within_budget
 from shortlinks.storage.repository import DynamoLinkRepository
 from shortlinks.web.api import (
@@ -29,7 +30,6 @@ from shortlinks.web.api import (
     query_parameter,
 )
 from shortlinks.web.auth import require_principal
-from shortlinks.web.bodies import json_text, link_body
 from shortlinks.web.hosts import ShortDomains, registry_for
 from shortlinks.web.http import BadRequest, lower_headers, request_host, wants_csv
 
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 # The statistics stack (domain/stats, schemas/stats, storage/analytics) is imported by the routes that read
 # statistics (the listing, for each link's clicks, and the two stats routes), never at cold start: a PATCH or a
 # DELETE does not pay for it (docs/benchmarks.md). Likewise the pydantic models (schemas/): a GET of one link answers
-# from web/bodies.py and a DELETE answers nothing, so neither loads pydantic.
+# from schemas/bodies.py and a DELETE answers nothing, so neither loads pydantic.
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

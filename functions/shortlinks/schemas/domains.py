@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shortlinks.domain.domains import UNCHANGED, DomainChanges
 from shortlinks.domain.short_domain import ShortDomain
+from shortlinks.schemas.bodies import iso
 
 _Url = Annotated[str, StringConstraints(max_length=4096)]  # the domain applies the URL rules, and their limit
 _KeyId = Annotated[str, StringConstraints(max_length=100)]
@@ -76,13 +76,9 @@ class DomainResponse(BaseModel):
             not_found_url=domain.not_found_url,
             allowed_keys=sorted(domain.allowed_keys) if domain.allowed_keys is not None else None,
             is_default=domain.is_default,
-            created_at=_utc(domain.created_at) if domain.created_at else None,
+            created_at=iso(domain.created_at) if domain.created_at else None,
         )
 
 
 class DomainListResponse(BaseModel):
     domains: list[DomainResponse]
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -7,7 +7,7 @@ from typing import Self
 from pydantic import BaseModel
 
 from shortlinks.domain.expansion import CheckedExpansion, HopKind, StopReason
-from shortlinks.web.bodies import iso
+from shortlinks.schemas.bodies import iso
 
 
 class HopResponse(BaseModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from shortlinks.domain.access import Role
 from shortlinks.domain.keys import ApiKey
-from shortlinks.web.bodies import key_body
+from shortlinks.schemas.bodies import key_body
 
 # Each model is built on its first use (``defer_build``), not at import: a cold start pays only for the models
 # its request uses (docs/benchmarks.md, issue 13).

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from shortlinks.domain.links import MAX_TAGS, MAX_TITLE_LENGTH
+from shortlinks.domain.links import MAX_TAGS as MAX_TAGS  # the model's bounds, in one place with the others
+from shortlinks.domain.links import MAX_TITLE_LENGTH as MAX_TITLE_LENGTH
+from shortlinks.domain.links import UTM_FIELDS as UTM_FIELDS
+from shortlinks.domain.target import REDIRECT_TYPES as REDIRECT_TYPES
 from shortlinks.domain.utm import MAX_UTM_VALUE_LENGTH
 
 # Generous outer bounds; the domain applies the precise rules (2,048-character URLs, 3-64-character aliases,
@@ -16,11 +19,8 @@ MAX_ALIAS_LENGTH = 256
 MAX_TAG_LENGTH = 64
 MAX_DOMAIN_LENGTH = 253
 MAX_UTM_LENGTH = 10 * MAX_UTM_VALUE_LENGTH
-REDIRECT_TYPES = (301, 302, 307, 308)
-UTM_NAMES = ("source", "medium", "campaign", "term", "content")
 MAX_BULK_ITEMS = 100  # links in one POST /v1/links/bulk
 TITLE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
-__all__ = ["MAX_TAGS", "MAX_TITLE_LENGTH"]  # re-exported: the models' bounds, in one place
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -39,5 +39,7 @@ def rfc3339(value: object) -> datetime | None:
 
 
 def is_title(value: str) -> bool:
-    """A title holds no control character (``TITLE_PATTERN``, which the model states for OpenAPI)."""
+    """A title holds no control character: ``TITLE_PATTERN``, which the model states for OpenAPI, checked without
+    Python's ``re``, whose ``$`` also matches before a final newline ("Title\\n" would pass; pydantic's engine
+    refuses it)."""
     return not any(character < " " or character == "\x7f" for character in value)

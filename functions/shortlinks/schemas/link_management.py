@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from shortlinks.domain.links import HistoryEntry, Link
 from shortlinks.domain.service import LinkChanges
+from shortlinks.schemas.bodies import iso
 from shortlinks.schemas.links import LinkResponse, RedirectType, Rfc3339, Tags, Title, Url, UtmFields
-from shortlinks.web.bodies import iso
 
 # Each model is built on its first use (``defer_build``), not at import: a cold start pays only for the models
 # its request uses (docs/benchmarks.md, issue 13).

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 
 from shortlinks.domain.links import Link, Utm
 from shortlinks.domain.target import LinkStatus
+from shortlinks.schemas.bodies import link_body, public_link_body
 from shortlinks.schemas.link_fields import (
     MAX_ALIAS_LENGTH,
     MAX_BULK_ITEMS,
@@ -21,7 +22,6 @@ from shortlinks.schemas.link_fields import (
     TITLE_PATTERN,
     rfc3339,
 )
-from shortlinks.web.bodies import link_body, public_link_body
 
 if TYPE_CHECKING:
     from shortlinks.domain.service import NewLink

@@ -94,7 +94,7 @@ def query_parameter(event: dict[str, Any], name: str) -> str | None:
 def parse_body[M: BaseModel](event: dict[str, Any], model: type[M], max_bytes: int = MAX_BODY_BYTES) -> M:
     """Parse a JSON body into ``model``: media type, size (at most ``max_bytes``) and syntax first, then the
     fields. pydantic is imported here, on the first request with a body: a function's read routes never load it
-    (web/bodies.py)."""
+    (schemas/bodies.py)."""
     from pydantic import ValidationError
     from pydantic_core import from_json
 

@@ -26,7 +26,7 @@ from shortlinks.schemas.link_fields import (
     MAX_URL_LENGTH,
     MAX_UTM_LENGTH,
     REDIRECT_TYPES,
-    UTM_NAMES,
+    UTM_FIELDS,
     is_title,
     rfc3339,
 )
@@ -123,9 +123,9 @@ def _flag(fields: dict[str, object], name: str, *, default: bool) -> bool:
 def _utm(value: object) -> Utm | None:
     if value is None:
         return None
-    if type(value) is not dict or not value.keys() <= set(UTM_NAMES):
+    if type(value) is not dict or not value.keys() <= set(UTM_FIELDS):
         raise _Unsure
-    return Utm(**{name: _text(value, name, MAX_UTM_LENGTH) for name in UTM_NAMES})
+    return Utm(**{name: _text(value, name, MAX_UTM_LENGTH) for name in UTM_FIELDS})
 
 
 def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
